@@ -1,0 +1,100 @@
+// Files, .gz and standard input as a stream of bytes; bounded chunks cut at line
+// boundaries, handed to worker threads. No parsing happens here.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace why502::ingest {
+
+// One opened input. Compression is detected from the magic bytes, not the name, so a
+// rotated "error.log.1" that is really gzip is read right, and "-" is standard input.
+class input {
+public:
+    static result<input> open(const std::string& path);
+    input(input&&) noexcept;
+    input& operator=(input&&) noexcept;
+    ~input();
+
+    // Reads up to n bytes; 0 at the end. A truncated .gz ends early with an error
+    // message kept in truncated_reason() rather than failing the whole read.
+    result<size_t> read(char* buf, size_t n);
+    const std::string& name() const { return name_; }
+    bool compressed() const;
+    // Size on disk (compressed size for .gz), when known: for progress only.
+    std::optional<uint64_t> disk_size() const { return disk_size_; }
+    uint64_t disk_position() const;
+    int64_t mtime_ms() const { return mtime_ms_; }
+    const std::string& truncated_reason() const { return truncated_; }
+
+private:
+    input() = default;
+    struct impl;
+    std::unique_ptr<impl> impl_;
+    std::string name_;
+    std::optional<uint64_t> disk_size_;
+    int64_t mtime_ms_ = 0;
+    std::string truncated_;
+};
+
+// A piece of a file that ends at a line boundary (the final piece may lack the newline).
+struct chunk {
+    std::string_view text;
+    uint64_t first_line = 1;  // line number of the first line in text (1-based)
+    uint64_t offset = 0;      // byte offset (uncompressed) of text in the input
+    uint64_t index = 0;       // 0, 1, 2... in file order
+};
+
+struct scan_options {
+    unsigned workers = 0;           // 0: call fn on the calling thread
+    size_t chunk_bytes = 4u << 20;  // each buffer; peak memory ~ (2*workers+2) buffers
+    size_t max_line = 1u << 20;     // longer lines are skipped and counted
+    bool progress = false;          // a bar on stderr after a second, if stderr is a tty
+};
+
+struct scan_stats {
+    uint64_t bytes = 0;
+    uint64_t lines = 0;
+    uint64_t overlong_lines = 0;
+    std::string truncated;  // non-empty when the input ended early (e.g. truncated .gz)
+};
+
+using chunk_fn = std::function<void(const chunk&, unsigned worker)>;
+
+// Reads the whole input, handing every chunk to fn (on up to options.workers threads,
+// each with its own worker index < max(1, workers)).
+result<scan_stats> scan(input& in, const scan_options& options, const chunk_fn& fn);
+result<scan_stats> scan_file(const std::string& path, const scan_options& options, const chunk_fn& fn);
+
+// Calls fn for every line of a chunk (without the newline; a trailing \r is kept).
+template <class F>
+void for_each_line(const chunk& c, F&& fn) {
+    std::string_view t = c.text;
+    uint64_t line = c.first_line;
+    size_t pos = 0;
+    while (pos < t.size()) {
+        size_t nl = t.find('\n', pos);
+        size_t end = nl == std::string_view::npos ? t.size() : nl;
+        fn(t.substr(pos, end - pos), line);
+        ++line;
+        if (nl == std::string_view::npos) break;
+        pos = nl + 1;
+    }
+}
+
+// Orders a rotated set oldest first: error.log.3.gz, error.log.2.gz, error.log.1,
+// error.log (a numeric suffix before an optional .gz counts back in time; dated
+// suffixes such as -20260701 sort by date; unrelated files keep their given order).
+std::vector<std::string> order_rotations(std::vector<std::string> paths);
+
+// For live mode: the file and its rotations that exist next to it, oldest first.
+std::vector<std::string> find_rotations(const std::string& path);
+
+}  // namespace why502::ingest

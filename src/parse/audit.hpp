@@ -1,0 +1,143 @@
+// Linux audit records and events in every form users paste or point at, -> typed
+// records. Zero-copy where possible: views point into the line given to the parser.
+//
+// Forms (detected per line; a file may mix them):
+//  raw        type=AVC msg=audit(1782555242.115:4242): avc:  denied { name_connect } ...
+//  enriched   raw + 0x1d + interpreted upper-case fields (the 0x1d is sometimes lost in
+//             copies: then the upper-case KEY= fields at the end are the enriched part)
+//  node=      "node=web1 type=AVC msg=audit(...)"
+//  ausearch-i "type=AVC msg=audit(07/01/2026 10:14:02.115:4242) : avc:  denied ..."
+//             (local time in the input zone, "----" between events, values decoded)
+//  kernel     "... kernel: audit: type=1400 audit(1782555242.115:4242): avc: denied ..."
+//             and dmesg "[ 1234.567890] audit: type=1400 audit(...): ..."
+//  journald   "Jul  1 10:14:02 web1 audit[2841]: AVC avc:  denied ..." (type name, no
+//             serial, syslog time without year) and "... audit: PROCTITLE proctitle=..."
+//  grep -r    "audit.log:type=AVC ..." / "audit.log.1:type=..." prefixes
+// Record types kept: AVC, USER_AVC, SELINUX_ERR, USER_SELINUX_ERR, SYSCALL, PROCTITLE,
+// SOCKADDR, PATH, CWD, EOE (others are recognised and skipped cheaply).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/time.hpp"
+#include "parse/nginx_error.hpp"  // for match
+
+namespace why502::parse {
+
+enum class audit_form : uint8_t { raw, enriched, ausearch_interpreted, kernel, journald };
+
+struct audit_record {
+    std::string_view type;   // "AVC", "SYSCALL", ... (numeric 1400 mapped to "AVC")
+    std::string_view node;   // empty if none
+    int64_t time_ms = 0;     // UTC epoch ms
+    uint64_t serial = 0;     // 0 when the form has none (journald)
+    bool has_serial = false;
+    std::string_view body;      // the fields after "): " (or after the type name)
+    std::string_view enriched;  // fields after 0x1d, empty if none
+    audit_form form = audit_form::raw;
+    uint32_t journald_pid = 0;  // audit[PID] in the journald form
+};
+
+struct audit_parse_context {
+    int64_t reference_ms = 0;  // for syslog stamps without a year (file mtime or now)
+};
+
+// `no` for lines that are not audit records (including "----" separators and
+// "time->..." lines of ausearch), `malformed` for lines that start like a record but
+// break (e.g. no closing parenthesis after audit().
+match parse_audit_line(std::string_view line, const audit_parse_context& ctx, audit_record& out);
+
+// The value of field `key` in a record body: unquotes "..." values, decodes hex-encoded
+// values (audit writes a value as hex when it contains spaces, quotes or controls),
+// maps "(null)" and "?" to empty. Returns false if the key is absent.
+bool audit_field(std::string_view body, std::string_view key, std::string& value);
+// Without decoding: the raw token (quotes kept), for fast checks.
+bool audit_field_raw(std::string_view body, std::string_view key, std::string_view& value);
+// Decodes an audit hex string ("2F72756E" -> "/run"); false if not valid hex.
+bool decode_audit_hex(std::string_view hex, std::string& out);
+
+// One AVC / USER_AVC / SELINUX_ERR with what its event adds (SYSCALL, SOCKADDR,
+// PROCTITLE, PATH). Owned strings: the diagnosis keeps them after the buffer is gone.
+struct avc_denial {
+    std::string record_type;         // "AVC", "USER_AVC", "SELINUX_ERR"
+    std::string node;
+    int64_t time_ms = 0;
+    uint64_t serial = 0;
+    bool denied = true;              // false for "granted"
+    std::vector<std::string> permissions;
+    uint32_t pid = 0;
+    std::string comm;                // decoded
+    std::string exe;                 // from SYSCALL
+    std::string scontext, tcontext, tclass;
+    std::string source_type, target_type;  // third field of the contexts
+    int permissive = -1;             // -1 not stated, 0, 1
+    int dest_port = -1;              // dest= (name_connect)
+    int src_port = -1;               // src= (name_bind)
+    std::string laddr, faddr;
+    int lport = -1, fport = -1;
+    std::string path;                // path= of the AVC, else SOCKADDR unix path, else PATH name
+    std::string name;                // name= (dentry name) of the AVC
+    std::string dev;
+    uint64_t ino = 0;
+    std::string saddr_host;          // from SOCKADDR (inet/inet6)
+    int saddr_port = -1;
+    std::string saddr_path;          // from SOCKADDR (local)
+    int syscall = -1;
+    int exit_code = 0;               // SYSCALL exit= (e.g. -13)
+    int success = -1;                // SYSCALL success= yes(1)/no(0), -1 unknown
+    uint32_t uid = UINT32_MAX;
+    std::string proctitle;           // decoded, NULs shown as spaces
+    std::string text;                // the AVC record line as read (for evidence)
+    uint64_t line = 0;               // line number of the AVC record in its file
+};
+
+// Groups records into events by (node, time, serial), as auparse does: records of
+// different events interleave; an event is complete at EOE, when its serial is more
+// than a few events behind, or at the end. Forms without a serial (journald) group
+// consecutive records of the same audit[PID] and second. Emits one avc_denial per AVC
+// (and USER_AVC / SELINUX_ERR) record with the event's SYSCALL, SOCKADDR, PROCTITLE,
+// PATH merged in.
+class audit_event_builder {
+public:
+    explicit audit_event_builder(audit_parse_context ctx = {});
+    ~audit_event_builder();
+    audit_event_builder(const audit_event_builder&) = delete;
+    audit_event_builder& operator=(const audit_event_builder&) = delete;
+
+    // Feed one line (with its line number). Returns the parse result of the line.
+    match feed(std::string_view line, uint64_t line_no);
+    // Denials whose events are complete; call take() after feed() or finish().
+    std::vector<avc_denial> take();
+    // End of input: completes every pending event.
+    void finish();
+
+    uint64_t records() const;    // audit records recognised
+    uint64_t malformed() const;  // lines that started like records but broke
+
+private:
+    struct impl;
+    impl* impl_;
+};
+
+// For parallel reading. From one chunk of an audit log, the lines an
+// audit_event_builder needs, copied: every AVC / USER_AVC / SELINUX_ERR line, the other
+// records of their events, and the SYSCALL / SOCKADDR / PROCTITLE / PATH / EOE lines near
+// the chunk's start and end (their events may continue in the neighbouring chunk).
+// Feeding the kept lines of every chunk, in chunk order, to one builder gives the same
+// denials as feeding every line. Lines that cannot matter should cost about a memchr.
+struct kept_line {
+    uint64_t line = 0;
+    std::string text;
+};
+void select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::vector<kept_line>& out);
+
+// Cheap prefilter: true if a line can be (part of) an event that yields an AVC
+// denial. Lines for which it is false may be dropped before parsing. Must be
+// conservative: SYSCALL/SOCKADDR/PROCTITLE/PATH/EOE lines pass too (they complete AVC
+// events); other record types may not.
+bool audit_line_may_matter(std::string_view line);
+
+}  // namespace why502::parse
