@@ -25,7 +25,7 @@ build: deps $(BUILD)/build.ninja
 # name_connect; diagnosed with Debian's real compiled policy.
 demo: test-deps build
 	./$(BUILD)/why502 --error-log examples/classic/error.log --audit-log examples/classic/audit.log \
-	    --policy /etc/selinux/default/policy/policy.33 --tz UTC; test $$? -le 1
+	    --policy /etc/selinux/default/policy/policy.33 --tz Europe/Paris; test $$? -le 1
 
 # The whole test suite: unit tests per stage, golden cases, end-to-end with real nginx.
 test: test-deps build

@@ -28,6 +28,8 @@ public:
     T* operator->() { return &std::get<0>(v_); }
     const T* operator->() const { return &std::get<0>(v_); }
     T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T&& operator*() && { return std::move(*this).value(); }
     const user_error& error() const { return std::get<1>(v_); }
 
 private:

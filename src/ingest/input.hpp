@@ -54,8 +54,9 @@ struct chunk {
 
 struct scan_options {
     unsigned workers = 0;           // 0: call fn on the calling thread
-    size_t chunk_bytes = 4u << 20;  // each buffer; peak memory ~ (2*workers+2) buffers
-    size_t max_line = 1u << 20;     // longer lines are skipped and counted
+    // Each buffer; peak memory ~ (2*workers+2) buffers. A line longer than one buffer
+    // is skipped and counted (overlong_lines), never held whole.
+    size_t chunk_bytes = 4u << 20;
     bool progress = false;          // a bar on stderr after a second, if stderr is a tty
 };
 

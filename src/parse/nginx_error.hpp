@@ -31,7 +31,21 @@ struct nginx_line {
 
 // Parses one line (without its newline; a trailing \r is ignored). `no` when the line
 // is not an NGINX error-log line at all, `malformed` when it starts like one but breaks.
+// A line whose message spans several physical lines (FastCGI stderr) may be passed
+// joined with '\n' (see nginx_entry_joiner in nginx_wrap.hpp): the context fields are
+// then read from its last part.
 match parse_nginx_line(std::string_view line, nginx_line& out);
+
+// The same for a line whose NGINX time stamp was stripped by a wrapper, starting at
+// "[level] PID#TID: ...": out.time is left untouched. `no` unless it starts with a
+// known "[level] ".
+match parse_nginx_line_body(std::string_view body, nginx_line& out);
+
+// True if s starts with "YYYY/MM/DD" (digits and slashes): an NGINX stamp, valid or not.
+bool starts_with_nginx_stamp(std::string_view s);
+
+// "error", "crit", ... as NGINX writes them.
+std::string_view level_name(nginx_level level);
 
 // What kind of upstream failure a message describes (see the cause table in PRODUCT.md).
 enum class failure_kind : uint8_t {
@@ -61,9 +75,13 @@ struct upstream_failure {
     failure_kind kind = failure_kind::none;
     failure_phase phase = failure_phase::unknown;
     int err = 0;                    // errno number from "(N: text)", 0 if none
+    int code = 0;                   // a number that is not an errno: the resolver's code in
+                                    // "could not be resolved (3: Host not found)", the X509
+                                    // code in "certificate verify error: (10:...)"; 0 if none
     std::string_view address;       // as the message names it ("127.0.0.1:3000", "unix:/x")
                                     // or, when the message has none, the upstream field
     std::string_view resolve_name;  // for resolve_failed: the name that failed
+    std::string_view phase_text;    // "connecting to upstream", ... (after " while ")
 };
 
 // Recognises an upstream failure in a parsed line. Matching is on fixed phrases and

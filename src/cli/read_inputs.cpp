@@ -1,0 +1,202 @@
+#include "cli/read_inputs.hpp"
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "ingest/input.hpp"
+#include "parse/audit.hpp"
+#include "parse/nginx_error.hpp"
+#include "parse/nginx_wrap.hpp"
+
+namespace why502::cli {
+namespace {
+
+struct worker_counts {
+    uint64_t records = 0, malformed = 0;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    char pad[32];  // keep workers' counters on separate cache lines
+};
+
+// Every upstream failure line holds one of these words; everything else is skipped
+// after a single memmem.
+bool may_be_upstream_failure(std::string_view line) {
+    return memmem(line.data(), line.size(), "upstream", 8) != nullptr ||
+           memmem(line.data(), line.size(), "could not be resolved", 21) != nullptr;
+}
+
+}  // namespace
+
+result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t file, const read_options& o,
+                                               diagnose::evidence_store& store) {
+    auto in = ingest::input::open(path);
+    if (!in) return in.error();
+    unsigned nw = std::max(1u, o.workers);
+    std::vector<std::unique_ptr<diagnose::evidence_store>> stores;
+    for (unsigned i = 0; i < nw; ++i) stores.push_back(std::make_unique<diagnose::evidence_store>(o.window));
+    std::vector<worker_counts> counts(nw);
+    ingest::scan_options so;
+    so.workers = o.workers <= 1 ? 0 : o.workers;
+    so.progress = o.progress;
+    auto st = ingest::scan(*in, so, [&](const ingest::chunk& c, unsigned w) {
+        auto& store_w = *stores[w];
+        auto& cnt = counts[w];
+        parse::nginx_reader reader;
+        ingest::for_each_line(c, [&](std::string_view raw, uint64_t line_no) {
+            if (!may_be_upstream_failure(raw)) return;
+            parse::nginx_line l;
+            parse::match m = reader.parse(raw, l);
+            if (m == parse::match::malformed) {
+                ++cnt.malformed;
+                return;
+            }
+            if (m != parse::match::yes) return;
+            parse::upstream_failure f;
+            if (!parse::classify_upstream_failure(l, f)) return;
+            ++cnt.records;
+            int64_t t = timeutil::local_to_utc_ms(l.time);
+            cnt.first = std::min(cnt.first, t);
+            cnt.last = std::max(cnt.last, t);
+            store_w.add_failure(l, f, file, line_no, raw);
+        });
+    });
+    if (!st) return st.error();
+    diagnose::input_summary s;
+    s.file = in->name();
+    s.kind = "nginx";
+    s.bytes = st->bytes;
+    s.lines = st->lines;
+    s.overlong = st->overlong_lines;
+    s.truncated = st->truncated;
+    for (auto& c : counts) {
+        s.records += c.records;
+        s.malformed += c.malformed;
+        if (c.first != INT64_MAX) {
+            s.first_ms = std::min(s.first_ms.value_or(INT64_MAX), c.first);
+            s.last_ms = std::max(s.last_ms.value_or(INT64_MIN), c.last);
+        }
+    }
+    for (auto& w : stores) store.merge(std::move(*w));
+    return s;
+}
+
+namespace {
+
+// Feeds the kept lines of each chunk to one event builder in chunk order, as chunks
+// complete (out of order) on the workers. Memory: only chunks waiting for an earlier
+// one are held.
+class sequencer {
+public:
+    sequencer(parse::audit_event_builder& b, diagnose::evidence_store& store, uint32_t file)
+        : builder_(b), store_(store), file_(file) {}
+
+    void complete(uint64_t index, std::vector<parse::kept_line>&& lines) {
+        std::lock_guard lk(mu_);
+        pending_.emplace(index, std::move(lines));
+        while (!pending_.empty() && pending_.begin()->first == next_) {
+            for (const auto& kl : pending_.begin()->second) {
+                if (builder_.feed(kl.text, kl.line) == parse::match::yes) ++records_;
+            }
+            drain();
+            pending_.erase(pending_.begin());
+            ++next_;
+        }
+    }
+    void finish() {
+        std::lock_guard lk(mu_);
+        builder_.finish();
+        drain();
+    }
+    uint64_t records() const { return records_; }
+
+private:
+    void drain() {
+        for (auto& d : builder_.take()) store_.add_denial(std::move(d), file_);
+    }
+    std::mutex mu_;
+    std::map<uint64_t, std::vector<parse::kept_line>> pending_;
+    uint64_t next_ = 0;
+    uint64_t records_ = 0;
+    parse::audit_event_builder& builder_;
+    diagnose::evidence_store& store_;
+    uint32_t file_;
+};
+
+// The time of the first (or last) audit record in a chunk: the coverage of the audit
+// input, used to tell "no AVC was logged" from "the audit log does not reach back".
+void edge_times(std::string_view text, const parse::audit_parse_context& ctx, diagnose::evidence_store& store) {
+    parse::audit_record r;
+    size_t pos = 0;
+    for (int i = 0; i < 64 && pos < text.size(); ++i) {
+        size_t nl = text.find('\n', pos);
+        std::string_view l = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        if (parse::parse_audit_line(l, ctx, r) == parse::match::yes) {
+            store.add_audit_time(r.time_ms);
+            break;
+        }
+        if (nl == std::string_view::npos) break;
+        pos = nl + 1;
+    }
+    size_t end = text.size();
+    for (int i = 0; i < 64 && end > 0; ++i) {
+        size_t stop = end;
+        if (stop > 0 && text[stop - 1] == '\n') --stop;
+        size_t start = text.rfind('\n', stop == 0 ? 0 : stop - 1);
+        start = start == std::string_view::npos ? 0 : start + 1;
+        if (parse::parse_audit_line(text.substr(start, stop - start), ctx, r) == parse::match::yes) {
+            store.add_audit_time(r.time_ms);
+            break;
+        }
+        if (start == 0) break;
+        end = start;
+    }
+}
+
+}  // namespace
+
+result<diagnose::input_summary> read_audit_log(const std::string& path, uint32_t file, const read_options& o,
+                                               diagnose::evidence_store& store) {
+    auto in = ingest::input::open(path);
+    if (!in) return in.error();
+    parse::audit_parse_context ctx;
+    ctx.reference_ms = in->mtime_ms() ? in->mtime_ms() : timeutil::now_ms();
+    parse::audit_event_builder builder(ctx);
+    diagnose::evidence_store local(o.window);
+    sequencer seq(builder, local, file);
+    unsigned nw = std::max(1u, o.workers);
+    std::vector<std::unique_ptr<diagnose::evidence_store>> edges;
+    for (unsigned i = 0; i < nw; ++i) edges.push_back(std::make_unique<diagnose::evidence_store>(o.window));
+    ingest::scan_options so;
+    so.workers = o.workers <= 1 ? 0 : o.workers;
+    so.progress = o.progress;
+    auto st = ingest::scan(*in, so, [&](const ingest::chunk& c, unsigned w) {
+        std::vector<parse::kept_line> kept;
+        parse::select_audit_lines(c.text, c.first_line, kept);
+        edge_times(c.text, ctx, *edges[w]);
+        seq.complete(c.index, std::move(kept));
+    });
+    if (!st) return st.error();
+    seq.finish();
+    diagnose::input_summary s;
+    s.file = in->name();
+    s.kind = "audit";
+    s.bytes = st->bytes;
+    s.lines = st->lines;
+    s.overlong = st->overlong_lines;
+    s.truncated = st->truncated;
+    s.records = seq.records();
+    s.malformed = builder.malformed();
+    for (auto& e : edges) {
+        if (e->coverage().first_ms != INT64_MAX) {
+            s.first_ms = std::min(s.first_ms.value_or(INT64_MAX), e->coverage().first_ms);
+            s.last_ms = std::max(s.last_ms.value_or(INT64_MIN), e->coverage().last_ms);
+        }
+        local.merge(std::move(*e));
+    }
+    store.merge(std::move(local));
+    return s;
+}
+
+}  // namespace why502::cli

@@ -1,0 +1,27 @@
+// Reading the logs into evidence: chunks in parallel, one evidence store per worker,
+// merged at the end; audit events stitched in chunk order.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "diagnose/evidence.hpp"
+#include "diagnose/model.hpp"
+
+namespace why502::cli {
+
+struct read_options {
+    unsigned workers = 2;
+    bool progress = false;
+    diagnose::time_window window;
+};
+
+// Reads one NGINX error log (file id `file`) into `store`.
+result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t file, const read_options& o,
+                                               diagnose::evidence_store& store);
+// Reads one audit log into `store`.
+result<diagnose::input_summary> read_audit_log(const std::string& path, uint32_t file, const read_options& o,
+                                               diagnose::evidence_store& store);
+
+}  // namespace why502::cli

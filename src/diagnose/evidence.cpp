@@ -1,0 +1,205 @@
+#include "diagnose/evidence.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace why502::diagnose {
+
+void sample_set::offer(uint32_t file, uint64_t line, std::string_view text) {
+    sample_line s{file, line, {}};
+    if (items_.size() >= cap_ && !(s < items_.back())) return;
+    s.text.assign(text.substr(0, 4096));
+    auto pos = std::lower_bound(items_.begin(), items_.end(), s);
+    items_.insert(pos, std::move(s));
+    if (items_.size() > cap_) items_.pop_back();
+}
+
+void sample_set::merge(const sample_set& o) {
+    for (const auto& s : o.items_) offer(s.file, s.line, s.text);
+}
+
+void distinct_set::offer(std::string_view s) {
+    if (s.empty()) return;
+    for (const auto& i : items_)
+        if (i == s) return;
+    if (items_.size() >= cap_) {
+        ++overflow_;
+        return;
+    }
+    items_.emplace_back(s.substr(0, 512));
+}
+
+void distinct_set::merge(const distinct_set& o) {
+    for (const auto& s : o.items_) offer(s);
+    overflow_ += o.overflow_;
+}
+
+void time_sample::add(int64_t t) {
+    if (seen_++ % stride_ != 0) return;
+    times_.push_back(t);
+    if (times_.size() >= cap) {
+        // Keep every other one: the sample stays evenly spread at half the density.
+        size_t k = 0;
+        for (size_t i = 0; i < times_.size(); i += 2) times_[k++] = times_[i];
+        times_.resize(k);
+        stride_ *= 2;
+    }
+}
+
+void time_sample::merge(const time_sample& o) {
+    times_.insert(times_.end(), o.times_.begin(), o.times_.end());
+    seen_ += o.seen_;
+    stride_ = std::max(stride_, o.stride_);
+    while (times_.size() >= cap) {
+        std::sort(times_.begin(), times_.end());
+        size_t k = 0;
+        for (size_t i = 0; i < times_.size(); i += 2) times_[k++] = times_[i];
+        times_.resize(k);
+        stride_ *= 2;
+    }
+}
+
+std::vector<int64_t> time_sample::sorted() const {
+    auto v = times_;
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+void failure_group::merge(const failure_group& o) {
+    count += o.count;
+    first_ms = std::min(first_ms, o.first_ms);
+    last_ms = std::max(last_ms, o.last_ms);
+    samples.merge(o.samples);
+    servers.merge(o.servers);
+    hosts.merge(o.hosts);
+    requests.merge(o.requests);
+    times.merge(o.times);
+}
+
+std::string upstream_key(const parse::upstream_address& a) {
+    switch (a.kind) {
+        case parse::transport::unix_socket: return fmt::format("unix:{}", a.path);
+        case parse::transport::tcp:
+            if (a.port < 0) return std::string(a.host);
+            if (a.host.find(':') != std::string_view::npos) return fmt::format("[{}]:{}", a.host, a.port);
+            return fmt::format("{}:{}", a.host, a.port);
+        case parse::transport::name: break;
+    }
+    return std::string(a.host);
+}
+
+uint32_t evidence_store::group_for(const parse::upstream_failure& f, const parse::upstream_address& a) {
+    std::string addr = upstream_key(a);
+    std::string key = fmt::format("{}|{}|{}|{}", static_cast<int>(f.kind), static_cast<int>(f.phase), f.err, addr);
+    if (auto it = group_index_.find(key); it != group_index_.end()) return it->second;
+    failure_group g;
+    g.kind = f.kind;
+    g.phase = f.phase;
+    g.err = f.err;
+    g.address = addr;
+    g.transport = a.kind == parse::transport::unix_socket ? "unix" : "tcp";
+    g.host = std::string(a.host);
+    g.path = std::string(a.path);
+    g.scheme = std::string(a.scheme);
+    g.port = a.port;
+    auto idx = static_cast<uint32_t>(groups_.size());
+    groups_.push_back(std::move(g));
+    group_index_.emplace(std::move(key), idx);
+    return idx;
+}
+
+void evidence_store::add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, uint32_t file,
+                                 uint64_t line, std::string_view raw) {
+    int64_t t = timeutil::local_to_utc_ms(l.time);
+    if (!window_.contains(t)) {
+        ++outside_window_;
+        return;
+    }
+    parse::upstream_address a = parse::parse_upstream_address(
+        f.kind == parse::failure_kind::resolve_failed && !f.resolve_name.empty() ? f.resolve_name : f.address);
+    if (f.kind == parse::failure_kind::resolve_failed) a.kind = parse::transport::name;
+    uint32_t gi = group_for(f, a);
+    failure_group& g = groups_[gi];
+    ++g.count;
+    g.first_ms = std::min(g.first_ms, t);
+    g.last_ms = std::max(g.last_ms, t);
+    g.samples.offer(file, line, raw);
+    g.servers.offer(l.server);
+    g.hosts.offer(l.host);
+    g.requests.offer(l.request);
+    g.times.add(t);
+    if (f.err == 13 || f.kind == parse::failure_kind::no_live)
+        candidates_.push_back({t, l.pid, gi, file, line});
+}
+
+bool evidence_store::is_nginx_denial(const parse::avc_denial& d) {
+    return d.source_type == "httpd_t" || d.comm == "nginx";
+}
+
+namespace {
+
+// The accesses an upstream connection needs; other denials of the NGINX domain are
+// reported as unrelated.
+bool is_upstream_access(const parse::avc_denial& d) {
+    auto has = [&](std::string_view p) {
+        return std::find(d.permissions.begin(), d.permissions.end(), p) != d.permissions.end();
+    };
+    if (d.tclass == "tcp_socket") return has("name_connect");
+    if (d.tclass == "unix_stream_socket") return has("connectto");
+    if (d.tclass == "sock_file") return has("write");
+    return false;
+}
+
+}  // namespace
+
+void evidence_store::add_denial(parse::avc_denial&& d, uint32_t file) {
+    if (!window_.contains(d.time_ms)) {
+        ++outside_window_;
+        return;
+    }
+    if (!d.denied) return;
+    if (!is_nginx_denial(d)) {
+        ++other_domain_denials_;
+        return;
+    }
+    if (!is_upstream_access(d)) {
+        ++unrelated_nginx_denials_;
+        std::string perms;
+        for (const auto& p : d.permissions) perms += (perms.empty() ? "" : " ") + p;
+        unrelated_samples_.offer(fmt::format("{{ {} }} {} -> {}:{}", perms, d.source_type, d.target_type, d.tclass));
+        return;
+    }
+    denials_.push_back({std::move(d), file});
+}
+
+void evidence_store::merge(evidence_store&& o) {
+    std::vector<uint32_t> remap(o.groups_.size());
+    for (const auto& [key, idx] : o.group_index_) {
+        auto it = group_index_.find(key);
+        if (it == group_index_.end()) {
+            auto n = static_cast<uint32_t>(groups_.size());
+            groups_.push_back(std::move(o.groups_[idx]));
+            group_index_.emplace(key, n);
+            remap[idx] = n;
+        } else {
+            groups_[it->second].merge(o.groups_[idx]);
+            remap[idx] = it->second;
+        }
+    }
+    for (auto c : o.candidates_) {
+        c.group = remap[c.group];
+        candidates_.push_back(c);
+    }
+    for (auto& d : o.denials_) denials_.push_back(std::move(d));
+    if (o.coverage_.first_ms != INT64_MAX) {
+        coverage_.add(o.coverage_.first_ms);
+        coverage_.add(o.coverage_.last_ms);
+    }
+    other_domain_denials_ += o.other_domain_denials_;
+    unrelated_nginx_denials_ += o.unrelated_nginx_denials_;
+    unrelated_samples_.merge(o.unrelated_samples_);
+    outside_window_ += o.outside_window_;
+}
+
+}  // namespace why502::diagnose

@@ -1,0 +1,160 @@
+// Evidence gathered from the inputs, compact enough for multi-gigabyte logs: failure
+// lines are aggregated per (failure class, upstream) with bounded samples; only what the
+// join needs is kept per line (errno-13 failures), and AVC denials of interest are kept
+// whole (they are rare). One store per worker thread, merged at the end.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parse/audit.hpp"
+#include "parse/nginx_error.hpp"
+
+namespace why502::diagnose {
+
+struct sample_line {
+    uint32_t file = 0;
+    uint64_t line = 0;
+    std::string text;
+    bool operator<(const sample_line& o) const { return file != o.file ? file < o.file : line < o.line; }
+};
+
+// Keeps the earliest N samples (by file order, then line) whatever order they arrive in.
+class sample_set {
+public:
+    explicit sample_set(size_t cap = 4) : cap_(cap) {}
+    void offer(uint32_t file, uint64_t line, std::string_view text);
+    void merge(const sample_set& o);
+    const std::vector<sample_line>& items() const { return items_; }
+
+private:
+    size_t cap_;
+    std::vector<sample_line> items_;
+};
+
+// Up to N distinct strings (server names, Host headers), first seen kept.
+class distinct_set {
+public:
+    explicit distinct_set(size_t cap = 8) : cap_(cap) {}
+    void offer(std::string_view s);
+    void merge(const distinct_set& o);
+    const std::vector<std::string>& items() const { return items_; }
+    uint64_t overflow() const { return overflow_; }
+
+private:
+    size_t cap_;
+    std::vector<std::string> items_;
+    uint64_t overflow_ = 0;
+};
+
+// A bounded, evenly thinned sample of times (for timelines).
+class time_sample {
+public:
+    void add(int64_t t);
+    void merge(const time_sample& o);
+    std::vector<int64_t> sorted() const;
+
+private:
+    static constexpr size_t cap = 4096;
+    std::vector<int64_t> times_;
+    uint64_t stride_ = 1, seen_ = 0;
+};
+
+// Failure lines of one class for one upstream.
+struct failure_group {
+    parse::failure_kind kind = parse::failure_kind::none;
+    parse::failure_phase phase = parse::failure_phase::unknown;
+    int err = 0;
+    std::string address;  // normalised upstream address (see upstream_key)
+    std::string transport, host, path, scheme;
+    int port = -1;
+    uint64_t count = 0;
+    int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
+    sample_set samples{4};
+    distinct_set servers{8}, hosts{8}, requests{3};
+    time_sample times;
+    void merge(const failure_group& o);
+};
+
+// One failure line that may be joined with a denial (errno 13).
+struct join_candidate {
+    int64_t time_ms = 0;
+    uint32_t pid = 0;
+    uint32_t group = 0;  // index into evidence_store::groups (after merge: remapped)
+    uint32_t file = 0;
+    uint64_t line = 0;
+};
+static_assert(sizeof(join_candidate) <= 32, "join_candidate is kept per errno-13 line: keep it small");
+
+struct audit_coverage {
+    int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
+    bool covers(int64_t t, int64_t slack_ms) const {
+        return first_ms != INT64_MAX && t >= first_ms - slack_ms && t <= last_ms + slack_ms;
+    }
+    void add(int64_t t) {
+        first_ms = std::min(first_ms, t);
+        last_ms = std::max(last_ms, t);
+    }
+};
+
+struct time_window {
+    std::optional<int64_t> since_ms, until_ms;
+    bool contains(int64_t t) const {
+        return (!since_ms || t >= *since_ms) && (!until_ms || t <= *until_ms);
+    }
+};
+
+class evidence_store {
+public:
+    explicit evidence_store(time_window w = {}) : window_(w) {}
+
+    // One NGINX line that classify_upstream_failure accepted. `raw` is the line as read.
+    void add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, uint32_t file,
+                     uint64_t line, std::string_view raw);
+    // One denial (any domain; filtered here to what the diagnosis needs).
+    void add_denial(parse::avc_denial&& d, uint32_t file);
+    // Audit records seen (for the coverage of the audit inputs).
+    void add_audit_time(int64_t t) { coverage_.add(t); }
+
+    void merge(evidence_store&& other);
+
+    const std::vector<failure_group>& groups() const { return groups_; }
+    const std::vector<join_candidate>& candidates() const { return candidates_; }
+    struct stored_denial {
+        parse::avc_denial d;
+        uint32_t file = 0;
+    };
+    const std::vector<stored_denial>& denials() const { return denials_; }
+    const audit_coverage& coverage() const { return coverage_; }
+    uint64_t other_domain_denials() const { return other_domain_denials_; }
+    uint64_t unrelated_nginx_denials() const { return unrelated_nginx_denials_; }
+    const distinct_set& unrelated_samples() const { return unrelated_samples_; }
+    uint64_t outside_window() const { return outside_window_; }
+
+    // Whether a denial is one of NGINX's (domain httpd_t or comm nginx).
+    static bool is_nginx_denial(const parse::avc_denial& d);
+
+private:
+    uint32_t group_for(const parse::upstream_failure& f, const parse::upstream_address& a);
+    time_window window_;
+    std::vector<failure_group> groups_;
+    std::map<std::string, uint32_t, std::less<>> group_index_;
+    std::vector<join_candidate> candidates_;
+    std::vector<stored_denial> denials_;
+    audit_coverage coverage_;
+    uint64_t other_domain_denials_ = 0;
+    uint64_t unrelated_nginx_denials_ = 0;
+    distinct_set unrelated_samples_{4};
+    uint64_t outside_window_ = 0;
+};
+
+// The normalised text of an upstream: "127.0.0.1:3000", "[::1]:8080", "unix:/run/x.sock",
+// or the bare name of a group/unresolved host.
+std::string upstream_key(const parse::upstream_address& a);
+
+}  // namespace why502::diagnose

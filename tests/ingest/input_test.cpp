@@ -1,0 +1,155 @@
+#include "ingest/input.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+using namespace why502::ingest;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir() {
+    auto d = fs::temp_directory_path() / ("why502_ingest_" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    return d;
+}
+
+void write_file(const fs::path& p, const std::string& s) {
+    std::ofstream(p, std::ios::binary) << s;
+}
+
+void write_gz(const fs::path& p, const std::string& s) {
+    gzFile g = gzopen(p.c_str(), "wb");
+    gzwrite(g, s.data(), static_cast<unsigned>(s.size()));
+    gzclose(g);
+}
+
+// Collects every line with its number, across chunks and workers.
+std::map<uint64_t, std::string> collect(const std::string& path, scan_options o, scan_stats* st = nullptr) {
+    std::map<uint64_t, std::string> lines;
+    std::mutex mu;
+    auto r = scan_file(path, o, [&](const chunk& c, unsigned) {
+        for_each_line(c, [&](std::string_view l, uint64_t n) {
+            std::lock_guard lk(mu);
+            lines[n] = std::string(l);
+        });
+    });
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    if (st && r.ok()) *st = *r;
+    return lines;
+}
+
+}  // namespace
+
+TEST(scan, numbers_lines_across_small_chunks_and_workers) {
+    auto d = temp_dir();
+    std::string text;
+    for (int i = 1; i <= 5000; ++i) text += "line " + std::to_string(i) + (i % 7 ? "" : " with more text") + "\n";
+    write_file(d / "a.log", text);
+    for (unsigned workers : {0u, 1u, 2u, 3u}) {
+        scan_options o;
+        o.workers = workers;
+        o.chunk_bytes = 64 << 10;
+        scan_stats st;
+        auto lines = collect((d / "a.log").string(), o, &st);
+        ASSERT_EQ(lines.size(), 5000u);
+        EXPECT_EQ(st.lines, 5000u);
+        EXPECT_EQ(st.bytes, text.size());
+        EXPECT_EQ(lines[1], "line 1");
+        EXPECT_EQ(lines[4999], "line 4999");
+        EXPECT_EQ(lines[7], "line 7 with more text");
+    }
+}
+
+TEST(scan, last_line_without_newline) {
+    auto d = temp_dir();
+    write_file(d / "b.log", "one\ntwo\nthree");
+    auto lines = collect((d / "b.log").string(), {});
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[3], "three");
+}
+
+TEST(scan, gzip_detected_by_magic_not_name) {
+    auto d = temp_dir();
+    std::string text;
+    for (int i = 1; i <= 20000; ++i) text += "gz line " + std::to_string(i) + "\n";
+    write_gz(d / "error.log.1", text);  // no .gz suffix, as some rotations leave it
+    scan_options o;
+    o.workers = 2;
+    o.chunk_bytes = 64 << 10;
+    scan_stats st;
+    auto lines = collect((d / "error.log.1").string(), o, &st);
+    EXPECT_EQ(lines.size(), 20000u);
+    EXPECT_EQ(lines[20000], "gz line 20000");
+    EXPECT_TRUE(st.truncated.empty());
+}
+
+TEST(scan, truncated_gzip_keeps_what_it_has_and_says_so) {
+    auto d = temp_dir();
+    std::string text;
+    for (int i = 1; i <= 20000; ++i) text += "gz line " + std::to_string(i) + " padding padding\n";
+    write_gz(d / "t.gz", text);
+    auto size = fs::file_size(d / "t.gz");
+    fs::resize_file(d / "t.gz", size / 2);
+    scan_stats st;
+    auto lines = collect((d / "t.gz").string(), {}, &st);
+    EXPECT_GT(lines.size(), 100u);
+    EXPECT_LT(lines.size(), 20000u);
+    EXPECT_FALSE(st.truncated.empty());
+}
+
+TEST(scan, overlong_line_is_skipped_and_counted_with_bounded_memory) {
+    auto d = temp_dir();
+    {
+        std::ofstream f(d / "long.log", std::ios::binary);
+        f << "first\n";
+        std::string big(1 << 20, 'x');
+        for (int i = 0; i < 30; ++i) f << big;  // a 30 MB line
+        f << "\nafter\n";
+    }
+    scan_options o;
+    o.workers = 2;
+    o.chunk_bytes = 256 << 10;
+    scan_stats st;
+    auto lines = collect((d / "long.log").string(), o, &st);
+    EXPECT_EQ(st.overlong_lines, 1u);
+    EXPECT_EQ(lines[1], "first");
+    EXPECT_EQ(lines[3], "after");
+    for (auto& [n, l] : lines) EXPECT_LT(l.size(), 300000u);
+}
+
+TEST(open, errors_name_the_file) {
+    auto r = input::open("/nonexistent/why502.log");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("/nonexistent/why502.log"), std::string::npos);
+    auto d = input::open(temp_dir().string());
+    ASSERT_FALSE(d.ok());
+    EXPECT_NE(d.error().message.find("directory"), std::string::npos);
+}
+
+TEST(rotations, oldest_first) {
+    auto v = order_rotations({"/l/error.log", "/l/error.log.1", "/l/error.log.10.gz", "/l/error.log.2.gz",
+                              "/l/access.log", "/l/error.log-20260701", "/l/error.log-20260630.gz"});
+    std::vector<std::string> want = {"/l/error.log.10.gz", "/l/error.log.2.gz", "/l/error.log.1",
+                                     "/l/error.log-20260630.gz", "/l/error.log-20260701", "/l/error.log",
+                                     "/l/access.log"};
+    EXPECT_EQ(v, want);
+}
+
+TEST(rotations, finds_siblings) {
+    auto d = temp_dir() / "rot";
+    fs::create_directories(d);
+    for (auto n : {"error.log", "error.log.1", "error.log.2.gz", "error.log.bak", "other.log"}) write_file(d / n, "x\n");
+    auto v = find_rotations((d / "error.log").string());
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(fs::path(v[0]).filename(), "error.log.2.gz");
+    EXPECT_EQ(fs::path(v[2]).filename(), "error.log");
+}
