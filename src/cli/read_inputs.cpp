@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "base/bytes.hpp"
 #include "ingest/input.hpp"
 #include "parse/audit.hpp"
 #include "parse/nginx_error.hpp"
@@ -20,11 +21,34 @@ struct worker_counts {
     char pad[32];  // keep workers' counters on separate cache lines
 };
 
-// Every upstream failure line holds one of these words; everything else is skipped
-// after a single memmem.
-bool may_be_upstream_failure(std::string_view line) {
-    return memmem(line.data(), line.size(), "upstream", 8) != nullptr ||
-           memmem(line.data(), line.size(), "could not be resolved", 21) != nullptr;
+// Every upstream failure line holds one of these phrases. The chunk is searched for
+// them as a whole, so the lines between hits cost only the search and a newline count.
+constexpr std::string_view failure_needles[] = {"upstream", "could not be resolved"};
+
+template <class F>
+void for_each_candidate_line(const ingest::chunk& c, F&& fn) {
+    std::string_view t = c.text;
+    constexpr size_t n_needles = std::size(failure_needles);
+    size_t next[n_needles];
+    for (size_t i = 0; i < n_needles; ++i) next[i] = bytes::find(t, failure_needles[i]);
+    uint64_t line = c.first_line;
+    size_t counted_to = 0;  // line numbers are known up to this offset
+    for (;;) {
+        size_t hit = std::string_view::npos;
+        for (size_t x : next) hit = std::min(hit, x);
+        if (hit == std::string_view::npos) return;
+        const void* nl_before = hit > counted_to ? memrchr(t.data() + counted_to, '\n', hit - counted_to) : nullptr;
+        size_t start = nl_before ? static_cast<size_t>(static_cast<const char*>(nl_before) - t.data()) + 1 : counted_to;
+        const void* nl_after = std::memchr(t.data() + hit, '\n', t.size() - hit);
+        size_t end = nl_after ? static_cast<size_t>(static_cast<const char*>(nl_after) - t.data()) : t.size();
+        line += bytes::count_newlines(t.data() + counted_to, start - counted_to);
+        fn(t.substr(start, end - start), line);
+        if (end == t.size()) return;
+        counted_to = end + 1;
+        ++line;
+        for (size_t i = 0; i < n_needles; ++i)
+            if (next[i] < counted_to) next[i] = bytes::find(t, failure_needles[i], counted_to);
+    }
 }
 
 }  // namespace
@@ -37,17 +61,19 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
     std::vector<std::unique_ptr<diagnose::evidence_store>> stores;
     for (unsigned i = 0; i < nw; ++i) stores.push_back(std::make_unique<diagnose::evidence_store>(o.window));
     std::vector<worker_counts> counts(nw);
+    parse::nginx_wrap_context wctx;
+    wctx.reference_ms = in->mtime_ms() ? in->mtime_ms() : timeutil::now_ms();
     ingest::scan_options so;
     so.workers = o.workers <= 1 ? 0 : o.workers;
     so.progress = o.progress;
     auto st = ingest::scan(*in, so, [&](const ingest::chunk& c, unsigned w) {
         auto& store_w = *stores[w];
         auto& cnt = counts[w];
-        parse::nginx_reader reader;
-        ingest::for_each_line(c, [&](std::string_view raw, uint64_t line_no) {
-            if (!may_be_upstream_failure(raw)) return;
+        std::string scratch;
+        for_each_candidate_line(c, [&](std::string_view raw, uint64_t line_no) {
             parse::nginx_line l;
-            parse::match m = reader.parse(raw, l);
+            parse::wrap_info wi;
+            parse::match m = parse::parse_wrapped_nginx_line(raw, scratch, wctx, l, wi);
             if (m == parse::match::malformed) {
                 ++cnt.malformed;
                 return;
@@ -56,10 +82,10 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
             parse::upstream_failure f;
             if (!parse::classify_upstream_failure(l, f)) return;
             ++cnt.records;
-            int64_t t = timeutil::local_to_utc_ms(l.time);
+            int64_t t = parse::nginx_line_utc_ms(l, wi);
             cnt.first = std::min(cnt.first, t);
             cnt.last = std::max(cnt.last, t);
-            store_w.add_failure(l, f, file, line_no, raw);
+            store_w.add_failure(l, f, t, file, line_no, raw);
         });
     });
     if (!st) return st.error();

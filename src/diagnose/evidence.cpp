@@ -109,9 +109,8 @@ uint32_t evidence_store::group_for(const parse::upstream_failure& f, const parse
     return idx;
 }
 
-void evidence_store::add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, uint32_t file,
-                                 uint64_t line, std::string_view raw) {
-    int64_t t = timeutil::local_to_utc_ms(l.time);
+void evidence_store::add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, int64_t t,
+                                 uint32_t file, uint64_t line, std::string_view raw) {
     if (!window_.contains(t)) {
         ++outside_window_;
         return;
@@ -129,8 +128,9 @@ void evidence_store::add_failure(const parse::nginx_line& l, const parse::upstre
     g.hosts.offer(l.host);
     g.requests.offer(l.request);
     g.times.add(t);
-    if (f.err == 13 || f.kind == parse::failure_kind::no_live)
-        candidates_.push_back({t, l.pid, gi, file, line});
+    // Only EACCES needs the per-line join with denials; every other cause is decided by
+    // the line alone, so those lines cost no memory beyond their group.
+    if (f.err == 13) candidates_.push_back({t, l.pid, gi, file, line});
 }
 
 bool evidence_store::is_nginx_denial(const parse::avc_denial& d) {

@@ -113,8 +113,9 @@ class evidence_store {
 public:
     explicit evidence_store(time_window w = {}) : window_(w) {}
 
-    // One NGINX line that classify_upstream_failure accepted. `raw` is the line as read.
-    void add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, uint32_t file,
+    // One NGINX line that classify_upstream_failure accepted, at UTC time `t_ms`. `raw`
+    // is the line as read.
+    void add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, int64_t t_ms, uint32_t file,
                      uint64_t line, std::string_view raw);
     // One denial (any domain; filtered here to what the diagnosis needs).
     void add_denial(parse::avc_denial&& d, uint32_t file);

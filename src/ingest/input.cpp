@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include "base/bytes.hpp"
+
 namespace why502::ingest {
 
 struct input::impl {
@@ -307,7 +309,7 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
         c.first_line = line_no;
         c.offset = offset;
         c.index = index++;
-        uint64_t nls = static_cast<uint64_t>(std::count(buf, buf + cut, '\n'));
+        uint64_t nls = bytes::count_newlines(buf, cut);
         line_no += nls;
         offset += cut;
         stats.lines += nls + (buf[cut - 1] != '\n' ? 1 : 0);

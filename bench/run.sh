@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# make bench: throughput and peak memory of why502 against its peers on the same files,
+# in one run. Generates the inputs once (bench/out/, BENCH_SIZE each, default 1G) with
+# the shared generators, whose --stats give the exact expected counts.
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+gen=${WHY502_BENCH_GEN:-$top/../shared/bench}
+size=${BENCH_SIZE:-1G}
+out=$here/out
+mkdir -p "$out"
+bin=$top/$build/why502
+[ -x "$bin" ] || { echo "bench: build first ($bin missing)"; exit 2; }
+[ -d "$gen" ] || { echo "bench: generators not found at $gen (set WHY502_BENCH_GEN)"; exit 2; }
+
+audit=$out/audit-$size.log
+nginx=$out/error-$size.log
+if [ ! -s "$audit" ]; then
+  echo "generating $audit ..."
+  python3 "$gen/gen_audit.py" -s "$size" -o "$audit" --stats "$audit.stats.json" 2>/dev/null
+fi
+if [ ! -s "$nginx" ]; then
+  echo "generating $nginx ..."
+  python3 "$gen/gen_nginx.py" -s "$size" -o "$nginx" --stats "$nginx.stats.json" 2>/dev/null
+fi
+
+# Warm the page cache so every tool reads from memory, as the targets assume.
+cat "$audit" "$nginx" > /dev/null
+
+results=$out/results.tsv
+: > "$results"
+measure() {  # name bytes command...
+  local name=$1 bytes=$2; shift 2
+  local t0 t1 rss
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$out/rss" "$@" > "$out/$name.out" 2> "$out/$name.err" || true
+  t1=$(date +%s.%N)
+  rss=$(tail -n 1 "$out/rss")
+  printf '%s\t%s\t%s\t%s\n' "$name" "$bytes" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$rss" >> "$results"
+}
+ab=$(stat -c %s "$audit")
+nb=$(stat -c %s "$nginx")
+both=$((ab + nb))
+
+measure "cat both" "$both" cat "$audit" "$nginx"
+measure "why502 (diagnosis, both)" "$both" "$bin" --error-log "$nginx" --audit-log "$audit" --tz UTC \
+  --policy /etc/selinux/default/policy/policy.33 --format json
+measure "why502 (audit only)" "$ab" "$bin" --audit-log "$audit" --tz UTC --format json
+measure "grep -c 'avc:  denied' audit" "$ab" grep -c 'avc:  denied' "$audit"
+measure "ausearch -if -m AVC --raw" "$ab" ausearch -if "$audit" -m AVC --raw
+if [ "${BENCH_AUDIT2ALLOW:-1}" = 1 ]; then
+  measure "audit2allow -i audit" "$ab" audit2allow -i "$audit"
+fi
+
+python3 - "$results" "$out" "$audit.stats.json" "$nginx.stats.json" <<'PY'
+import json, sys
+res, out, astats, nstats = sys.argv[1:]
+rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
+by = {r[0]: r for r in rows}
+cat_s = float(by["cat both"][2])
+print("| tool | input | seconds | MB/s | peak RSS (MB) | time vs cat |")
+print("|---|---|---|---|---|---|")
+for name, b, s, rss in rows:
+    b, s, rss = int(b), float(s), int(rss or 0)
+    print("| %s | %.0f MB | %.2f | %.0f | %.1f | %.2fx |" % (name, b / 1e6, s, b / 1e6 / s if s else 0, rss / 1024, s / cat_s))
+w = float(by["why502 (audit only)"][2])
+a = float(by["ausearch -if -m AVC --raw"][2])
+print()
+print("why502 diagnosis of both files: %.2fx the time of cat (target <= 2x)" % (float(by["why502 (diagnosis, both)"][2]) / cat_s))
+print("why502 on the audit file vs ausearch -m AVC --raw: %.1fx faster (target >= 10x)" % (a / w))
+# Counts against the generators' ground truth.
+d = json.load(open(out + "/why502 (diagnosis, both).out"))
+A, N = json.load(open(astats)), json.load(open(nstats))
+def s(f, cause=None, transport=None, key="count"):
+    tot = 0
+    for x in d["findings"]:
+        if cause and not x["cause"] in cause: continue
+        if transport and x["upstream"]["transport"] != transport: continue
+        tot += (x["selinux"] or {}).get("avc_count", 0) if key == "avc" else x["count"]
+    return tot
+checks = [
+    ("errno-13 failure lines", s(d, ("selinux.name_connect", "selinux.unlogged_denial", "selinux.socket_file_label", "selinux.unix_socket_connect", "dac.socket_permission")), N["perm_denied_13_upstream"]),
+    ("refused (tcp) lines", s(d, ("backend.refused",), "tcp"), N["conn_refused_111"]),
+    ("timed out lines", s(d, ("backend.timeout",)), N["timed_out_110"]),
+    ("no live upstreams lines", s(d, ("upstream.no_live",)), N["no_live_upstreams"]),
+    ("httpd_t name_connect AVCs", s(d, ("selinux.name_connect",), key="avc"), A["nginx_name_connect_tcp"] + A["phpfpm_httpd_t"]),
+    ("nginx connectto AVCs", s(d, ("selinux.unix_socket_connect",), key="avc"), A["nginx_connectto_unix"]),
+    ("nginx sock_file write AVCs", s(d, ("selinux.socket_file_label",), key="avc"), A["nginx_sock_file_write"]),
+]
+print()
+print("| count | why502 | ground truth | |")
+print("|---|---|---|---|")
+bad = 0
+for name, got, want in checks:
+    ok = got == want
+    bad += not ok
+    print("| %s | %d | %d | %s |" % (name, got, want, "ok" if ok else "MISMATCH"))
+sys.exit(1 if bad else 0)
+PY
