@@ -24,9 +24,10 @@ struct nginx_line {
     nginx_level level = nginx_level::error;
     uint32_t pid = 0;
     uint32_t tid = 0;
-    uint64_t connection = 0;  // 0 when the line has no *N
+    uint64_t connection = 0;   // 0 when the line has no *N
     std::string_view message;  // the text before ", client: " (or the whole rest)
     std::string_view client, server, request, upstream, host, referrer;  // empty if absent
+    std::string_view subrequest;  // the subrequest's URI, empty if absent
 };
 
 // Parses one line (without its newline; a trailing \r is ignored). `no` when the line
@@ -50,15 +51,15 @@ std::string_view level_name(nginx_level level);
 // What kind of upstream failure a message describes (see the cause table in PRODUCT.md).
 enum class failure_kind : uint8_t {
     none,
-    connect_failed,       // connect() to ADDR failed (N: ...) / connect() failed (N: ...)
-    socket_failed,        // socket() failed (N: ...) while connecting to upstream
-    timed_out,            // upstream timed out (110: ...) while ...
-    recv_failed,          // recv()/readv()/writev()/send() failed (N: ...) ... upstream
-    closed_prematurely,   // upstream prematurely closed connection while ...
-    no_live,              // no live upstreams while connecting to upstream
-    header_too_big,       // upstream sent too big header while reading response header
-    tls_failed,           // SSL_do_handshake() failed ... while SSL handshaking to upstream
-    resolve_failed,       // HOST could not be resolved (N: ...)
+    connect_failed,      // connect() to ADDR failed (N: ...) / connect() failed (N: ...)
+    socket_failed,       // socket() failed (N: ...) while connecting to upstream
+    timed_out,           // upstream timed out (110: ...) while ...
+    recv_failed,         // recv()/readv()/writev()/send() failed (N: ...) ... upstream
+    closed_prematurely,  // upstream prematurely closed connection while ...
+    no_live,             // no live upstreams while connecting to upstream
+    header_too_big,      // upstream sent too big header while reading response header
+    tls_failed,          // SSL_do_handshake() failed ... while SSL handshaking to upstream
+    resolve_failed,      // HOST could not be resolved (N: ...)
 };
 
 enum class failure_phase : uint8_t {
