@@ -41,18 +41,24 @@ std::string_view cause_severity(const finding& f) {
     const auto* c = diagnose::find_cause(f.cause);
     if (!c) return "error";
     switch (c->level) {
-        case diagnose::severity::info: return "info";
-        case diagnose::severity::warning: return "warning";
-        case diagnose::severity::error: break;
+        case diagnose::severity::info:
+            return "info";
+        case diagnose::severity::warning:
+            return "warning";
+        case diagnose::severity::error:
+            break;
     }
     return "error";
 }
 
 std::string upstream_label(const diagnose::upstream_ref& u) {
     std::string kind;
-    if (u.transport == "unix") kind = "unix socket";
-    else if (!u.port && !u.path) kind = "name";
-    else kind = u.transport;
+    if (u.transport == "unix")
+        kind = "unix socket";
+    else if (!u.port && !u.path)
+        kind = "name";
+    else
+        kind = u.transport;
     return fmt::format("{} ({})", u.address.empty() ? std::string("unknown upstream") : u.address, kind);
 }
 
@@ -76,16 +82,21 @@ std::string selinux_access(const diagnose::selinux_detail& s) {
 }
 
 std::string fix_proof(const fix& x) {
+    bool manual_only = std::all_of(x.changes.begin(), x.changes.end(),
+                                   [](const fix::change& c) { return c.kind == "manual"; });
+    if (manual_only && !x.verified && !x.assumed && !x.grants) return "for the operator to check";
     std::string out;
-    if (x.assumed) out = "assumed (no policy read)";
-    else out = x.verified ? "verified against the policy" : "not verified";
+    if (x.assumed)
+        out = "assumed (no policy read)";
+    else
+        out = x.verified ? "verified against the policy" : "not verified";
     if (x.grants) out += fmt::format(", grants {}", *x.grants);
     if (x.revokes) out += fmt::format(", revokes {}", *x.revokes);
     return out;
 }
 
 std::string count_phrase(const finding& f) {
-    std::string out = f.count == 0 ? std::string("no failed request logged")
+    std::string out = f.count == 0   ? std::string("no failed request logged")
                       : f.count == 1 ? std::string("1 failed request")
                                      : fmt::format("{} failed requests", f.count);
     if (f.selinux && f.selinux->avc_count)
@@ -102,9 +113,12 @@ uint64_t total_failures(const diagnosis& d) {
 std::string totals_line(const diagnosis& d) {
     size_t confirmed = 0, likely = 0, possible = 0;
     for (const auto& f : d.findings) {
-        if (f.confidence == "confirmed") ++confirmed;
-        else if (f.confidence == "likely") ++likely;
-        else ++possible;
+        if (f.confidence == "confirmed")
+            ++confirmed;
+        else if (f.confidence == "likely")
+            ++likely;
+        else
+            ++possible;
     }
     std::string parts;
     auto add = [&](size_t n, std::string_view what) {
@@ -116,22 +130,29 @@ std::string totals_line(const diagnosis& d) {
     add(likely, "likely");
     add(possible, "possible");
     uint64_t failures = total_failures(d);
-    return fmt::format("{} finding{} ({}), {} failed request{} explained, {} warning{}",
-                       d.findings.size(), d.findings.size() == 1 ? "" : "s", parts, failures,
-                       failures == 1 ? "" : "s", d.warnings.size(), d.warnings.size() == 1 ? "" : "s");
+    return fmt::format("{} finding{} ({}), {} failed request{} explained, {} warning{}", d.findings.size(),
+                       d.findings.size() == 1 ? "" : "s", parts, failures, failures == 1 ? "" : "s",
+                       d.warnings.size(), d.warnings.size() == 1 ? "" : "s");
+}
+
+std::vector<std::string> input_lines(const diagnosis& d) {
+    std::vector<std::string> out;
+    for (const auto& in : d.inputs) {
+        std::string s = fmt::format("{} ({}, {} lines, {} {}", in.file.empty() ? std::string("-") : in.file,
+                                    in.kind, in.lines, in.records,
+                                    in.kind == "audit" ? "audit records" : "upstream failure lines");
+        if (in.malformed) s += fmt::format(", {} malformed", in.malformed);
+        if (in.overlong) s += fmt::format(", {} overlong", in.overlong);
+        if (!in.truncated.empty()) s += ", " + in.truncated;
+        if (in.first_ms || in.last_ms) s += ", " + time_range(in.first_ms, in.last_ms);
+        out.push_back(s + ")");
+    }
+    return out;
 }
 
 std::string inputs_line(const diagnosis& d) {
     std::string out;
-    for (const auto& in : d.inputs) {
-        if (!out.empty()) out += "; ";
-        out += fmt::format("{} ({}, {} lines, {} {}", in.file.empty() ? std::string("-") : in.file,
-                           in.kind, in.lines, in.records,
-                           in.kind == "audit" ? "audit records" : "upstream failure lines");
-        if (in.malformed) out += fmt::format(", {} malformed", in.malformed);
-        if (in.first_ms || in.last_ms) out += ", " + time_range(in.first_ms, in.last_ms);
-        out += ')';
-    }
+    for (const auto& s : input_lines(d)) out += (out.empty() ? "" : "; ") + s;
     return out.empty() ? std::string("no input") : out;
 }
 
@@ -149,51 +170,45 @@ std::optional<int64_t> latest(const diagnosis& d) {
     return r;
 }
 
-std::vector<std::string> prevention_advice(const diagnosis& d) {
-    std::vector<std::string> out;
-    std::set<std::string> seen;
-    auto add = [&](std::string s) {
-        if (seen.insert(s).second) out.push_back(std::move(s));
-    };
-    bool selinux = false, permissive = false, backend = false;
-    for (const auto& f : d.findings) {
-        if (f.selinux || f.cause.starts_with("selinux.")) selinux = true;
-        if (f.cause == "selinux.permissive_denial" || (f.selinux && f.selinux->permissive)) permissive = true;
-        if (f.cause.starts_with("backend.") || f.cause.starts_with("upstream.")) backend = true;
-        const fix* x = recommended_fix(f);
-        if (!x) continue;
-        for (const auto& r : checked_changes(*x)) {
-            if (!r.ok()) continue;
-            const auto& c = r.value();
-            if (const auto* b = std::get_if<seboolean_change>(&c))
-                add(fmt::format("Set the SELinux boolean {} to {} in configuration management "
-                                "(Ansible ansible.posix.seboolean with persistent: true, or the "
-                                "kickstart/image build), not by hand, so a rebuilt host keeps it.",
-                                b->name, b->on ? "on" : "off"));
-            else if (const auto* p = std::get_if<seport_change>(&c))
-                add(fmt::format("Declare the port label ({}/{} as {}) in provisioning "
-                                "(community.general.seport) next to the service that listens there.",
-                                fmt::join(p->ports, ","), p->proto, p->setype));
-            else if (const auto* fc = std::get_if<sefcontext_change>(&c))
-                add(fmt::format("Ship the file context rule ({} as {}) with the service's "
-                                "provisioning (community.general.sefcontext) and create the socket "
-                                "where that rule applies, so every restart gets the right label.",
-                                fc->target, fc->setype));
-            else if (const auto* m = std::get_if<module_change>(&c))
-                add(fmt::format("Keep the local policy module {} in version control and install it "
-                                "from configuration management; review it when the policy updates.",
-                                m->name));
+namespace {
+
+// True when escape_terminal would change nothing but backslashes.
+bool terminal_clean(std::string_view s) {
+    std::string probe(s);
+    std::replace(probe.begin(), probe.end(), '\\', '/');
+    return text::escape_terminal(probe) == probe;
+}
+
+}  // namespace
+
+std::string command_for_terminal(std::string_view cmd) {
+    return terminal_clean(cmd) ? std::string(cmd) : text::escape_terminal(cmd);
+}
+
+std::string command_for_html(std::string_view cmd) {
+    if (!terminal_clean(cmd)) return text::escape_html(cmd);
+    std::string out;
+    for (char c : cmd) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
-    if (selinux)
-        add("Test new upstreams on an enforcing staging host before production: a backend that "
-            "works with curl can still be denied to the NGINX domain.");
-    if (permissive)
-        add("Do not leave domains permissive in production: denials logged with permissive=1 "
-            "become failures as soon as the host or domain is enforcing.");
-    if (backend)
-        add("Alert on upstream errors in the NGINX error log and on the backend's health, so a "
-            "down or slow backend is seen before users report 502/504.");
     return out;
 }
 
@@ -238,7 +253,8 @@ std::optional<std::vector<std::string>> parse_ports(std::string_view s) {
         int lo = 0, hi = 0;
         if (dash == std::string_view::npos) {
             if (!parse_port(item, lo)) return std::nullopt;
-        } else if (!parse_port(item.substr(0, dash), lo) || !parse_port(item.substr(dash + 1), hi) || hi < lo) {
+        } else if (!parse_port(item.substr(0, dash), lo) || !parse_port(item.substr(dash + 1), hi) ||
+                   hi < lo) {
             return std::nullopt;
         }
         out.emplace_back(item);
@@ -249,10 +265,10 @@ std::optional<std::vector<std::string>> parse_ports(std::string_view s) {
     return out;
 }
 
-// An absolute path (or fcontext regex) that can sit in one quoted command word.
+// An absolute path (or fcontext regex) that can sit in one quoted command word and be
+// shown on a terminal as it is.
 bool usable_path(std::string_view s) {
-    return !s.empty() && s.front() == '/' && s.size() <= 4096 && text::is_safe_for_command(s) &&
-           text::is_valid_utf8(s);
+    return !s.empty() && s.front() == '/' && s.size() <= 4096 && terminal_clean(s);
 }
 
 std::optional<bool> parse_state(std::string_view s) {
@@ -298,8 +314,8 @@ result<checked_change> check_change(const fix& x, const fix::change& c) {
         fc.setype = arg(c, "setype").value_or("");
         if (!is_identifier(fc.setype)) return bad(c, "type", fc.setype);
         fc.ftype = arg(c, "ftype").value_or("");
-        if (!fc.ftype.empty() && (fc.ftype.size() != 1 || std::string_view("afdcbslp").find(fc.ftype[0]) ==
-                                                              std::string_view::npos))
+        if (!fc.ftype.empty() && (fc.ftype.size() != 1 ||
+                                  std::string_view("afdcbslp").find(fc.ftype[0]) == std::string_view::npos))
             return bad(c, "file type", fc.ftype);
         if (auto st = arg(c, "state"); st && *st != "present") return bad(c, "state", *st);
         return checked_change{fc};
@@ -320,15 +336,20 @@ result<checked_change> check_change(const fix& x, const fix::change& c) {
         m.name = arg(c, "name").value_or("");
         if (!is_identifier(m.name)) return bad(c, "module name", m.name);
         m.te = arg(c, "te").value_or("");
-        if (m.te.find('\0') != std::string::npos || !text::is_valid_utf8(m.te))
-            return bad(c, "module source", "(binary)");
+        // Written into the script as a here-document: lines of printable text only.
+        std::string probe = m.te;
+        std::replace(probe.begin(), probe.end(), '\n', ' ');
+        std::replace(probe.begin(), probe.end(), '\t', ' ');
+        if (!terminal_clean(probe)) return bad(c, "module source", "(not plain text)");
         return checked_change{m};
     }
     manual_change m;
     for (const char* key : {"summary", "text"})
         if (auto v = arg(c, key); v && !v->empty() && m.description.empty()) m.description = *v;
-    if (auto v = arg(c, "command"); v && !v->empty()) m.commands.push_back(*v);
-    else m.commands = x.commands;
+    if (auto v = arg(c, "command"); v && !v->empty())
+        m.commands.push_back(*v);
+    else
+        m.commands = x.commands;
     if (c.kind != "manual")
         m.description = fmt::format("(change of unknown kind \"{}\") {}", c.kind, m.description);
     return checked_change{m};

@@ -34,21 +34,28 @@ std::string time_or_unknown(const std::optional<int64_t>& ms);
 std::string time_range(const std::optional<int64_t>& first, const std::optional<int64_t>& last);
 // "httpd_t -> ntop_port_t tcp_socket { name_connect }".
 std::string selinux_access(const diagnose::selinux_detail& s);
-// "verified, grants 1, revokes 0" / "assumed (no policy read)" / "not verified".
+// "verified against the policy, grants 1, revokes 0" / "assumed (no policy read)" /
+// "not verified" / "for the operator" (a fix made only of manual steps).
 std::string fix_proof(const diagnose::fix& x);
 // "5 failed requests" / "no failed request logged, 3 denials".
 std::string count_phrase(const diagnose::finding& f);
 // "1 finding (5 failed requests; 1 confirmed)" style totals for the last line.
 std::string totals_line(const diagnose::diagnosis& d);
-// What was read: "error.log (nginx, 120 lines, 5 matched); audit.log (audit, ...)".
+// What was read: "error.log (nginx, 120 lines, 5 upstream failure lines)", one per input.
+std::vector<std::string> input_lines(const diagnose::diagnosis& d);
+// The same joined with "; " ("no input" when there is none).
 std::string inputs_line(const diagnose::diagnosis& d);
 // Overall first/last over findings.
 std::optional<int64_t> earliest(const diagnose::diagnosis& d);
 std::optional<int64_t> latest(const diagnose::diagnosis& d);
 uint64_t total_failures(const diagnose::diagnosis& d);
 
-// Prevention advice: how to make the change permanent in provisioning.
-std::vector<std::string> prevention_advice(const diagnose::diagnosis& d);
+// A command for display, copyable as it is: verbatim when it holds nothing a terminal
+// must not see raw (backslashes stay single, so `\.` in a regex stays `\.`), else
+// text::escape_terminal (the command is then shown escaped, and visibly so).
+std::string command_for_terminal(std::string_view cmd);
+// The same for HTML: entities only, unless something needs escape_html's escapes.
+std::string command_for_html(std::string_view cmd);
 
 // ---- the structured changes, checked ---------------------------------------------
 
@@ -65,7 +72,7 @@ struct seport_change {
 struct sefcontext_change {
     std::string target;  // the regex semanage fcontext takes
     std::string setype;
-    std::string ftype;   // a f d c b s l p, or "" for all files
+    std::string ftype;  // a f d c b s l p, or "" for all files
 };
 struct restorecon_change {
     std::string path;
@@ -80,8 +87,8 @@ struct manual_change {
     std::string description;            // args "summary" / "text"
     std::vector<std::string> commands;  // args "command", else the fix's commands
 };
-using checked_change = std::variant<seboolean_change, seport_change, sefcontext_change,
-                                    restorecon_change, module_change, manual_change>;
+using checked_change = std::variant<seboolean_change, seport_change, sefcontext_change, restorecon_change,
+                                    module_change, manual_change>;
 
 // Validates one change's arguments (identifiers, ports, absolute paths without
 // newlines...). An error names what is unusable; the renderers then skip the change

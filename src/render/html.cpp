@@ -8,6 +8,7 @@
 
 #include "base/text.hpp"
 #include "base/time.hpp"
+#include "render/common.hpp"
 #include "render/report.hpp"
 
 namespace why502::render {
@@ -34,6 +35,7 @@ pre code{background:none;border:0;padding:0;color:inherit}
 table{border-collapse:collapse;width:100%;font-size:14px;margin:10px 0}
 th,td{border:1px solid var(--line);padding:6px 9px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600}
+td.nw{white-space:nowrap}
 section.finding{border:1px solid var(--line);border-left:6px solid var(--fail);border-radius:8px;padding:2px 22px 14px;margin:26px 0;background:#fff}
 section.finding.sev-warning{border-left-color:var(--warn)}
 section.finding.sev-info{border-left-color:var(--deny)}
@@ -53,12 +55,25 @@ std::string inline_html(const line& l) {
     std::string out;
     for (const auto& sp : l) {
         switch (sp.k) {
-            case span::kind::text: out += escape_html(sp.s); break;
-            case span::kind::code: out += "<code>" + escape_html(sp.s) + "</code>"; break;
-            case span::kind::strong: out += "<strong>" + escape_html(sp.s) + "</strong>"; break;
+            case span::kind::text:
+                out += escape_html(sp.s);
+                break;
+            case span::kind::code:
+                out += "<code>" + detail::command_for_html(sp.s) + "</code>";
+                break;
+            case span::kind::strong:
+                out += "<strong>" + escape_html(sp.s) + "</strong>";
+                break;
         }
     }
     return out;
+}
+
+// A cell holding one ISO-8601 stamp is not wrapped at its hyphens.
+bool is_timestamp(const line& l) {
+    if (l.size() != 1 || l[0].k != span::kind::text) return false;
+    const std::string& s = l[0].s;
+    return s.size() >= 20 && s.size() <= 24 && s[4] == '-' && s[10] == 'T' && s.back() == 'Z';
 }
 
 // Anchors are made by report.cpp from numbers; refuse anything else rather than escape.
@@ -85,7 +100,7 @@ std::string duration(int64_t ms) {
 // Time runs left to right over [x0, x1]; failures in the upper row, denials below, so
 // a denial and the failure it caused sit on one vertical line.
 std::string timeline_svg(const detail::timeline& t) {
-    constexpr double x0 = 130, x1 = 980, width = 1000, height = 136;
+    constexpr double x0 = 130, x1 = 980, width = 1000, height = 152;
     constexpr double fail_y = 34, deny_y = 70, row_h = 26, axis_y = 108;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (auto v : {&t.failures, &t.denials})
@@ -108,45 +123,57 @@ std::string timeline_svg(const detail::timeline& t) {
         "failures and denials\">\n",
         width, height);
     // Legend.
-    s += fmt::format("<rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" rx=\"2\" fill=\"#c62828\"/>"
-                     "<text x=\"{}\" y=\"16\">NGINX upstream failure ({})</text>\n",
-                     x0, x0 + 18, t.failures.size());
-    s += fmt::format("<rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" rx=\"2\" fill=\"#1565c0\"/>"
-                     "<text x=\"{}\" y=\"16\">SELinux denial ({})</text>\n",
-                     x0 + 250, x0 + 268, t.denials.size());
+    s += fmt::format(
+        "<rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" rx=\"2\" fill=\"#c62828\"/>"
+        "<text x=\"{}\" y=\"16\">NGINX upstream failure ({})</text>\n",
+        x0, x0 + 18, t.failures.size());
+    s += fmt::format(
+        "<rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" rx=\"2\" fill=\"#1565c0\"/>"
+        "<text x=\"{}\" y=\"16\">SELinux denial ({})</text>\n",
+        x0 + 250, x0 + 268, t.denials.size());
     // Rows.
-    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">failures</text>"
-                     "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fdecea\"/>\n",
-                     x0 - 12, fail_y + 17, x0, fail_y, x1 - x0, row_h);
-    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">denials</text>"
-                     "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#e8f0fe\"/>\n",
-                     x0 - 12, deny_y + 17, x0, deny_y, x1 - x0, row_h);
+    s += fmt::format(
+        "<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">failures</text>"
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fdecea\"/>\n",
+        x0 - 12, fail_y + 17, x0, fail_y, x1 - x0, row_h);
+    s += fmt::format(
+        "<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">denials</text>"
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#e8f0fe\"/>\n",
+        x0 - 12, deny_y + 17, x0, deny_y, x1 - x0, row_h);
     // Grid at the quarters, labelled with the clock time (UTC).
     for (int q = 1; q <= 3; ++q) {
         double x = x0 + (x1 - x0) * q / 4.0;
         auto ms = static_cast<int64_t>(from + (to - from) * q / 4.0);
-        s += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke=\"#afb8c1\" "
-                         "stroke-dasharray=\"3 3\"/><text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
-                         x, x, fail_y - 4, axis_y + 4, x, axis_y + 18, clock(ms));
+        s += fmt::format(
+            "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke=\"#afb8c1\" "
+            "stroke-dasharray=\"3 3\"/><text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+            x, x, fail_y - 4, axis_y + 4, x, axis_y + 18, clock(ms));
     }
-    s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#57606a\"/>\n", x0, x1, axis_y, axis_y);
+    s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#57606a\"/>\n", x0, x1, axis_y,
+                     axis_y);
     // Ticks.
     auto ticks = [&](const std::vector<int64_t>& v, std::string_view cls, double y, std::string_view what) {
         for (auto ms : v) {
             double x = x_of(ms);
-            s += fmt::format("<line class=\"tick {}\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke-width=\"2\">"
-                             "<title>{} at {}</title></line>\n",
-                             cls, x, x, y + 2, y + row_h - 2, what, timeutil::iso8601_utc(ms));
+            s += fmt::format(
+                "<line class=\"tick {}\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke-width=\"2\">"
+                "<title>{} at {}</title></line>\n",
+                cls, x, x, y + 2, y + row_h - 2, what, timeutil::iso8601_utc(ms));
         }
     };
     ticks(t.failures, "failure", fail_y, "failure");
     ticks(t.denials, "denial", deny_y, "denial");
-    // Start and end, in full.
-    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>\n", x0, axis_y + 18,
+    // Start and end in full, on their own line below the clock times of the grid.
+    s += fmt::format(
+        "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#57606a\"/>"
+        "<line x1=\"{3}\" x2=\"{3}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#57606a\"/>\n",
+        x_of(lo), axis_y, axis_y + 24, x_of(hi));
+    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">start {}</text>\n", x0, axis_y + 36,
                      timeutil::iso8601_utc(lo));
-    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", x1, axis_y + 18,
-                     timeutil::iso8601_utc(hi));
-    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">over {}</text>\n", x1, 16, duration(span_ms));
+    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">end {}</text>\n", x1,
+                     axis_y + 36, timeutil::iso8601_utc(hi));
+    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">over {}</text>\n", x1, 16,
+                     duration(span_ms));
     s += "</svg>\n";
     return s;
 }
@@ -173,26 +200,31 @@ public:
         body += "</tr></thead>\n<tbody>\n";
         for (const auto& r : rows) {
             body += "<tr>";
-            for (const auto& cell : r) body += "<td>" + inline_html(cell) + "</td>";
+            for (const auto& cell : r)
+                body += (is_timestamp(cell) ? "<td class=\"nw\">" : "<td>") + inline_html(cell) + "</td>";
             body += "</tr>\n";
         }
         body += "</tbody>\n</table>\n";
     }
     void code_block(std::string_view lang, const std::vector<std::string>& lines) override {
         body += fmt::format("<pre class=\"{}\"><code>", lang == "sh" ? "sh" : "text");
-        for (size_t i = 0; i < lines.size(); ++i) body += (i ? "\n" : "") + escape_html(lines[i]);
+        for (size_t i = 0; i < lines.size(); ++i)
+            body +=
+                (i ? "\n" : "") + (lang == "sh" ? detail::command_for_html(lines[i]) : escape_html(lines[i]));
         body += "</code></pre>\n";
     }
     void timelines(const std::vector<detail::timeline>& tl) override {
         for (const auto& t : tl) {
-            body += "<div class=\"timeline\">\n<h4>Upstream <code>" + escape_html(t.upstream) + "</code></h4>\n";
+            body +=
+                "<div class=\"timeline\">\n<h4>Upstream <code>" + escape_html(t.upstream) + "</code></h4>\n";
             body += timeline_svg(t);
             body += "</div>\n";
         }
     }
     void begin_finding(std::string_view anchor, std::string_view severity) override {
         std::string sev = severity == "warning" ? "warning" : severity == "info" ? "info" : "error";
-        body += fmt::format("<section class=\"finding sev-{}\"{}>\n", sev, id_attr(anchor.empty() ? "" : "s-" + std::string(anchor)));
+        body += fmt::format("<section class=\"finding sev-{}\"{}>\n", sev,
+                            id_attr(anchor.empty() ? "" : "s-" + std::string(anchor)));
     }
     void end_finding() override { body += "</section>\n"; }
 
@@ -207,11 +239,14 @@ std::string html(const diagnose::diagnosis& d, const options& o) {
     detail::compose(d, o, s);
     std::string out;
     out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-    out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-           "img-src data:\">\n";
+    out +=
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+        "'unsafe-inline'; "
+        "img-src data:\">\n";
     out += "<meta name=\"referrer\" content=\"no-referrer\">\n";
     out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    out += "<title>" + s.title_ + "</title>\n<style>" + std::string(style) + "</style>\n</head>\n<body>\n<main>\n";
+    out += "<title>" + s.title_ + "</title>\n<style>" + std::string(style) +
+           "</style>\n</head>\n<body>\n<main>\n";
     out += s.body;
     out += "<footer>Generated by why502. Times are UTC.</footer>\n</main>\n</body>\n</html>\n";
     return out;

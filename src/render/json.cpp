@@ -13,9 +13,13 @@ namespace {
 // Insertion order, so the document reads in the order of the schema.
 using ojson = nlohmann::ordered_json;
 
-ojson str(std::string_view s) { return text::to_valid_utf8(s); }
+ojson str(std::string_view s) {
+    return text::to_valid_utf8(s);
+}
 
-ojson str_or_null(std::string_view s) { return s.empty() ? ojson(nullptr) : str(s); }
+ojson str_or_null(std::string_view s) {
+    return s.empty() ? ojson(nullptr) : str(s);
+}
 
 ojson strings(const std::vector<std::string>& v) {
     ojson a = ojson::array();
@@ -49,11 +53,11 @@ ojson selinux_json(const std::optional<diagnose::selinux_detail>& s) {
 
 ojson fix_json(const diagnose::fix& x) {
     ojson j = {{"id", str(x.id)},
-              {"summary", str(x.summary)},
-              {"least_privilege", x.least_privilege},
-              {"commands", strings(x.commands)},
-              {"verified", x.verified},
-              {"grants", x.grants ? ojson(*x.grants) : ojson(nullptr)}};
+               {"summary", str(x.summary)},
+               {"least_privilege", x.least_privilege},
+               {"commands", strings(x.commands)},
+               {"verified", x.verified},
+               {"grants", x.grants ? ojson(*x.grants) : ojson(nullptr)}};
     if (x.revokes) j["revokes"] = *x.revokes;
     j["assumed"] = x.assumed;
     j["note"] = str(x.note);
@@ -129,12 +133,15 @@ std::string json(const diagnose::diagnosis& d) {
         {"warnings", strings(d.warnings)},
         {"host", std::move(host)},
         {"inputs", std::move(inputs)},
-        {"policy", {{"source", str(d.policy_source)},
-                    {"assumed", d.policy_assumed},
-                    {"booleans", str_or_null(d.booleans_source)}}},
+        {"policy",
+         {{"source", str(d.policy_source)},
+          {"assumed", d.policy_assumed},
+          {"booleans", str_or_null(d.booleans_source)}}},
         {"time_zone", str_or_null(d.time_zone)},
     };
-    return doc.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
+    // ASCII only: a C1 control or a bidi override from a log stays a \u escape even
+    // when the JSON is printed to a terminal.
+    return doc.dump(2, ' ', true, ojson::error_handler_t::replace) + "\n";
 }
 
 }  // namespace why502::render

@@ -16,8 +16,8 @@ struct options {
     bool all_fixes = false;  // scripts: alternatives as commented-out blocks
 };
 
-std::string text(const diagnose::diagnosis& d, const options& o);      // default output
-std::string json(const diagnose::diagnosis& d);                        // why502/diagnosis@1
+std::string text(const diagnose::diagnosis& d, const options& o);  // default output
+std::string json(const diagnose::diagnosis& d);                    // why502/diagnosis@1
 std::string markdown(const diagnose::diagnosis& d, const options& o);
 std::string html(const diagnose::diagnosis& d, const options& o);
 std::string shell_script(const diagnose::diagnosis& d, const options& o);  // fix --format sh

@@ -30,7 +30,9 @@ std::vector<std::string> union_of(const diagnosis& d, std::vector<std::string> f
     return out;
 }
 
-std::string anchor_of(size_t i) { return fmt::format("finding-{}", i); }
+std::string anchor_of(size_t i) {
+    return fmt::format("finding-{}", i);
+}
 
 void summary(const diagnosis& d, sink& out) {
     out.heading(2, {txt("Summary")}, "summary");
@@ -41,11 +43,15 @@ void summary(const diagnosis& d, sink& out) {
         for (const auto& f : d.findings) upstreams.insert(f.upstream.address);
         line l;
         uint64_t failures = total_failures(d);
-        l.push_back(txt(fmt::format("NGINX failed {} request{} to {} upstream{}", failures,
-                                    failures == 1 ? "" : "s", upstreams.size(), upstreams.size() == 1 ? "" : "s")));
+        l.push_back(
+            txt(fmt::format("NGINX failed {} request{} to {} upstream{}", failures, failures == 1 ? "" : "s",
+                            upstreams.size(), upstreams.size() == 1 ? "" : "s")));
         auto first = earliest(d), last = latest(d);
-        if (first) l.push_back(txt(fmt::format(" between {} and {} (UTC)", time_or_unknown(first), time_or_unknown(last))));
-        l.push_back(txt(fmt::format("; {} cause{} identified.", d.findings.size(), d.findings.size() == 1 ? "" : "s")));
+        if (first)
+            l.push_back(
+                txt(fmt::format(" between {} and {} (UTC)", time_or_unknown(first), time_or_unknown(last))));
+        l.push_back(txt(
+            fmt::format("; {} cause{} identified.", d.findings.size(), d.findings.size() == 1 ? "" : "s")));
         out.paragraph(l);
 
         std::vector<std::vector<line>> rows;
@@ -60,7 +66,8 @@ void summary(const diagnosis& d, sink& out) {
                             {txt(time_or_unknown(f.last_seen_ms))},
                             {txt(f.confidence)}});
         }
-        out.table({"#", "Cause", "Upstream", "Failed requests", "First seen", "Last seen", "Confidence"}, rows);
+        out.table({"#", "Cause", "Upstream", "Failed requests", "First seen", "Last seen", "Confidence"},
+                  rows);
     }
     std::vector<line> facts;
     auto servers = union_of(d, &finding::servers);
@@ -98,8 +105,8 @@ void finding_section(size_t index, const finding& f, sink& out) {
     out.heading(2, {txt(fmt::format("{}. {} ", index, cause_title(f))), code(f.cause)}, anchor_of(index));
 
     std::vector<line> facts;
-    facts.push_back({strong("Upstream: "), code(f.upstream.address),
-                     txt(" (" + (f.upstream.transport == "unix" ? std::string("unix socket") : f.upstream.transport) + ")")});
+    std::string label = upstream_label(f.upstream);  // "ADDRESS (kind)"
+    facts.push_back({strong("Upstream: "), code(f.upstream.address), txt(label.substr(label.rfind(" (")))});
     std::string when = time_range(f.first_seen_ms, f.last_seen_ms);
     if (!when.empty()) facts.push_back({strong("When (UTC): "), txt(when)});
     facts.push_back({strong("Requests: "), txt(count_phrase(f))});
@@ -117,18 +124,22 @@ void finding_section(size_t index, const finding& f, sink& out) {
     }
     if (f.selinux) {
         line l{strong("SELinux: "), code(selinux_access(*f.selinux))};
-        l.push_back(txt(fmt::format(", {} denial{}", f.selinux->avc_count, f.selinux->avc_count == 1 ? "" : "s")));
+        l.push_back(
+            txt(fmt::format(", {} denial{}", f.selinux->avc_count, f.selinux->avc_count == 1 ? "" : "s")));
         if (f.selinux->permissive) l.push_back(txt(" (permissive: logged, not blocked)"));
         facts.push_back(std::move(l));
         if (!f.selinux->scontext.empty() || !f.selinux->tcontext.empty())
-            facts.push_back({strong("Contexts: "), code(f.selinux->scontext), txt(" \u2192 "), code(f.selinux->tcontext)});
+            facts.push_back({strong("Contexts: "), code(f.selinux->scontext), txt(" \u2192 "),
+                             code(f.selinux->tcontext)});
     }
     out.bullets(facts);
 
     out.heading(3, {txt("Root cause")}, "");
     std::string meaning = cause_meaning(f);
-    if (!f.explanation.empty()) out.paragraph({txt(f.explanation)});
-    else if (!meaning.empty()) out.paragraph({txt(meaning)});
+    if (!f.explanation.empty())
+        out.paragraph({txt(f.explanation)});
+    else if (!meaning.empty())
+        out.paragraph({txt(meaning)});
     if (!f.settle.empty()) out.paragraph({strong("To settle it: "), txt(f.settle)});
     if (!f.facts.empty()) {
         std::vector<line> items;
@@ -172,12 +183,71 @@ void finding_section(size_t index, const finding& f, sink& out) {
     out.end_finding();
 }
 
+// How to make each change permanent in provisioning, so a rebuilt host does not regress.
+std::vector<line> prevention(const diagnosis& d) {
+    std::vector<line> out;
+    std::set<std::string> seen;
+    auto add = [&](std::string key, line l) {
+        if (seen.insert(std::move(key)).second) out.push_back(std::move(l));
+    };
+    bool selinux = false, permissive = false, backend = false;
+    for (const auto& f : d.findings) {
+        if (f.selinux || f.cause.starts_with("selinux.")) selinux = true;
+        if (f.cause == "selinux.permissive_denial" || (f.selinux && f.selinux->permissive)) permissive = true;
+        if (f.cause.starts_with("backend.") || f.cause.starts_with("upstream.")) backend = true;
+        const diagnose::fix* x = recommended_fix(f);
+        if (!x) continue;
+        for (const auto& r : checked_changes(*x)) {
+            if (!r.ok()) continue;
+            const auto& c = r.value();
+            if (const auto* b = std::get_if<seboolean_change>(&c))
+                add("b" + b->name,
+                    {txt("Set the SELinux boolean "), code(b->name), txt(b->on ? " on" : " off"),
+                     txt(" in configuration management (Ansible "), code("ansible.posix.seboolean"),
+                     txt(" with persistent: true, or the kickstart/image build), not by hand, so a rebuilt "
+                         "host "
+                         "keeps it.")});
+            else if (const auto* p = std::get_if<seport_change>(&c))
+                add("p" + p->setype + p->proto + fmt::format("{}", fmt::join(p->ports, ",")),
+                    {txt("Declare the port label "),
+                     code(fmt::format("{}/{} {}", fmt::join(p->ports, ","), p->proto, p->setype)),
+                     txt(" in provisioning ("), code("community.general.seport"),
+                     txt(") next to the service that listens there.")});
+            else if (const auto* fc = std::get_if<sefcontext_change>(&c))
+                add("f" + fc->target,
+                    {txt("Ship the file context rule "), code(fc->target + " " + fc->setype),
+                     txt(" with the service's provisioning ("), code("community.general.sefcontext"),
+                     txt(") and create the socket where that rule applies, so every restart gets the right "
+                         "label.")});
+            else if (const auto* m = std::get_if<module_change>(&c))
+                add("m" + m->name,
+                    {txt("Keep the local policy module "), code(m->name),
+                     txt(" in version control and install it from configuration management; review "
+                         "it when the policy package updates.")});
+        }
+    }
+    if (selinux)
+        add("staging",
+            {txt("Test new upstreams on an enforcing staging host before production: a backend that "
+                 "works with curl can still be denied to the NGINX domain.")});
+    if (permissive)
+        add("permissive",
+            {txt("Do not leave domains permissive in production: denials logged with permissive=1 "
+                 "become failures as soon as the host or domain is enforcing.")});
+    if (backend)
+        add("alert",
+            {txt("Alert on upstream errors in the NGINX error log and on the backend's health, so a down "
+                 "or slow backend is seen before users report 502/504.")});
+    return out;
+}
+
 }  // namespace
 
 std::vector<timeline> timelines_of(const diagnosis& d) {
     std::vector<timeline> out;
     for (const auto& f : d.findings) {
-        auto it = std::find_if(out.begin(), out.end(), [&](const timeline& t) { return t.upstream == f.upstream.address; });
+        auto it = std::find_if(out.begin(), out.end(),
+                               [&](const timeline& t) { return t.upstream == f.upstream.address; });
         if (it == out.end()) {
             out.push_back({f.upstream.address, {}, {}});
             it = std::prev(out.end());
@@ -206,12 +276,10 @@ void compose(const diagnosis& d, const options& o, sink& out) {
     }
     size_t i = 0;
     for (const auto& f : d.findings) finding_section(++i, f, out);
-    auto advice = prevention_advice(d);
+    auto advice = prevention(d);
     if (!advice.empty()) {
         out.heading(2, {txt("Prevention")}, "prevention");
-        std::vector<line> items;
-        for (auto& a : advice) items.push_back({txt(std::move(a))});
-        out.bullets(items);
+        out.bullets(advice);
     }
     if (!d.warnings.empty()) {
         out.heading(2, {txt("Warnings")}, "warnings");

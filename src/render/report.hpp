@@ -21,9 +21,15 @@ struct span {
 };
 using line = std::vector<span>;
 
-inline span txt(std::string s) { return {span::kind::text, std::move(s)}; }
-inline span code(std::string s) { return {span::kind::code, std::move(s)}; }
-inline span strong(std::string s) { return {span::kind::strong, std::move(s)}; }
+inline span txt(std::string s) {
+    return {span::kind::text, std::move(s)};
+}
+inline span code(std::string s) {
+    return {span::kind::code, std::move(s)};
+}
+inline span strong(std::string s) {
+    return {span::kind::strong, std::move(s)};
+}
 
 // Failures and denials of one upstream, for a timeline (times sorted, UTC epoch ms).
 struct timeline {
@@ -39,7 +45,8 @@ public:
     virtual void heading(int level, const line& l, std::string_view anchor) = 0;
     virtual void paragraph(const line& l) = 0;
     virtual void bullets(const std::vector<line>& items) = 0;
-    virtual void table(const std::vector<std::string>& header, const std::vector<std::vector<line>>& rows) = 0;
+    virtual void table(const std::vector<std::string>& header,
+                       const std::vector<std::vector<line>>& rows) = 0;
     virtual void code_block(std::string_view lang, const std::vector<std::string>& lines) = 0;
     virtual void timelines(const std::vector<timeline>& t) = 0;
     // A finding's section, so a format can frame it (severity: "error" | "warning" | "info").

@@ -16,33 +16,42 @@ namespace {
 
 using text::shell_quote;
 
-// A comment line that log text cannot end early: escape_terminal leaves no newline.
+// A comment line that log text cannot end early: escape_terminal leaves no newline,
+// and command_for_terminal falls back to it for anything but plain text.
 std::string comment(std::string_view s, std::string_view prefix = "# ") {
     return std::string(prefix) + text::escape_terminal(s) + "\n";
 }
+std::string command_comment(std::string_view cmd) {
+    return "#   $ " + detail::command_for_terminal(cmd) + "\n";
+}
 
-// printf of lines for the operator; escaped so the script's output cannot drive the
-// terminal that runs it.
+// printf of lines for the operator (each already made terminal-safe by the caller), so
+// the script's output cannot drive the terminal that runs it.
 std::string say(const std::vector<std::string>& lines, bool to_stderr = false) {
     std::string out = "printf '%s\\n'";
-    for (const auto& l : lines) out += " " + shell_quote(text::escape_terminal(l));
+    for (const auto& l : lines) out += " " + shell_quote(l);
     if (to_stderr) out += " >&2";
     return out + "\n";
 }
 
-std::string q(std::string_view s) { return shell_quote(s); }
+std::string q(std::string_view s) {
+    return shell_quote(s);
+}
 
 // An extended regex matching a `semanage port -l` line that lists exactly `port` under
 // `setype`/`proto`. Only validated identifiers and digits reach it.
 std::string port_listed_regex(const detail::seport_change& p, std::string_view port) {
-    return fmt::format("^{}[[:space:]]+{}[[:space:]]+(.*[[:space:],])?{}(,|[[:space:]]*$)", p.setype, p.proto, port);
+    return fmt::format("^{}[[:space:]]+{}[[:space:]]+(.*[[:space:],])?{}(,|[[:space:]]*$)", p.setype, p.proto,
+                       port);
 }
 
 struct tools_used {
     std::set<std::string> names;
 };
 
-std::string change_commands(const detail::checked_change& c, tools_used& tools, size_t& heredocs) {
+// `shown` is text the block's header already carries (the fix's note), not repeated.
+std::string change_commands(const detail::checked_change& c, tools_used& tools, size_t& heredocs,
+                            std::string_view shown) {
     std::string out;
     if (const auto* b = std::get_if<detail::seboolean_change>(&c)) {
         tools.names.insert("getsebool");
@@ -54,19 +63,25 @@ std::string change_commands(const detail::checked_change& c, tools_used& tools, 
         for (const auto& port : p->ports) {
             std::string check = fmt::format("semanage port -l | grep -Eq {}", q(port_listed_regex(*p, port)));
             auto cmd = [&](std::string_view flag) {
-                return fmt::format("semanage port {} -t {} -p {} {}", flag, q(p->setype), q(p->proto), q(port));
+                return fmt::format("semanage port {} -t {} -p {} {}", flag, q(p->setype), q(p->proto),
+                                   q(port));
             };
-            if (p->action == "add") out += check + " || " + cmd("-a") + "\n";
-            else if (p->action == "modify") out += check + " || " + cmd("-m") + "\n";
+            if (p->action == "add")
+                out += check + " || " + cmd("-a") + "\n";
+            else if (p->action == "modify")
+                out += check + " || " + cmd("-m") + "\n";
             // `-a` fails only when a record for exactly this port exists; then `-m`.
-            else out += check + " || " + cmd("-a") + " 2>/dev/null || " + cmd("-m") + "\n";
+            else
+                out += check + " || " + cmd("-a") + " 2>/dev/null || " + cmd("-m") + "\n";
         }
     } else if (const auto* fc = std::get_if<detail::sefcontext_change>(&c)) {
         tools.names.insert("semanage");
         std::string ft = fc->ftype.empty() ? std::string() : " -f " + q(fc->ftype);
-        out += fmt::format("if ! semanage fcontext -l | grep -F -- {} | awk '{{print $1}}' | grep -Fqx -- {}; then\n",
-                           q(":" + fc->setype + ":"), q(fc->target));
-        out += fmt::format("    if semanage fcontext -l -C | awk '{{print $1}}' | grep -Fqx -- {}; then\n", q(fc->target));
+        out += fmt::format(
+            "if ! semanage fcontext -l | grep -F -- {} | awk '{{print $1}}' | grep -Fqx -- {}; then\n",
+            q(":" + fc->setype + ":"), q(fc->target));
+        out += fmt::format("    if semanage fcontext -l -C | awk '{{print $1}}' | grep -Fqx -- {}; then\n",
+                           q(fc->target));
         out += fmt::format("        semanage fcontext -m -t {}{} {}\n", q(fc->setype), ft, q(fc->target));
         out += "    else\n";
         out += fmt::format("        semanage fcontext -a -t {}{} {}\n", q(fc->setype), ft, q(fc->target));
@@ -86,24 +101,27 @@ std::string change_commands(const detail::checked_change& c, tools_used& tools, 
         // A quoted here-document: no expansion inside; its end marker must not occur
         // as a line of the module text.
         std::string marker = fmt::format("WHY502_TE_END_{}", ++heredocs);
-        while (te.find("\n" + marker + "\n") != std::string::npos || te.starts_with(marker + "\n")) marker += "_";
+        while (te.find("\n" + marker + "\n") != std::string::npos || te.starts_with(marker + "\n"))
+            marker += "_";
         out += fmt::format("if ! semodule -l | grep -Eq {}; then\n", q("^" + m->name + "([[:space:]]|$)"));
         out += "    why502_tmp=$(mktemp -d)\n";
         out += fmt::format("    cat > \"$why502_tmp\"/{}.te <<'{}'\n{}{}\n", m->name, marker, te, marker);
-        out += fmt::format("    checkmodule -M -m -o \"$why502_tmp\"/{0}.mod \"$why502_tmp\"/{0}.te\n", m->name);
-        out += fmt::format("    semodule_package -o \"$why502_tmp\"/{0}.pp -m \"$why502_tmp\"/{0}.mod\n", m->name);
+        out +=
+            fmt::format("    checkmodule -M -m -o \"$why502_tmp\"/{0}.mod \"$why502_tmp\"/{0}.te\n", m->name);
+        out += fmt::format("    semodule_package -o \"$why502_tmp\"/{0}.pp -m \"$why502_tmp\"/{0}.mod\n",
+                           m->name);
         out += fmt::format("    semodule -i \"$why502_tmp\"/{}.pp\n", m->name);
         out += "    rm -rf \"$why502_tmp\"\nfi\n";
     } else if (const auto* man = std::get_if<detail::manual_change>(&c)) {
         out += "# Manual step for the operator (printed, not run):\n";
         std::vector<std::string> lines;
         if (!man->description.empty()) {
-            out += comment(man->description, "#   ");
-            lines.push_back("manual step: " + man->description);
+            if (man->description != shown) out += comment(man->description, "#   ");
+            lines.push_back("manual step: " + text::escape_terminal(man->description));
         }
         for (const auto& cmd : man->commands) {
-            out += comment(cmd, "#   $ ");
-            lines.push_back("  $ " + cmd);
+            out += command_comment(cmd);
+            lines.push_back("  $ " + detail::command_for_terminal(cmd));
         }
         if (!lines.empty()) out += say(lines);
     }
@@ -112,24 +130,28 @@ std::string change_commands(const detail::checked_change& c, tools_used& tools, 
 
 // Key for "this exact change was already made above".
 std::string signature(const detail::checked_change& c) {
-    if (const auto* b = std::get_if<detail::seboolean_change>(&c)) return "b " + b->name + (b->on ? "1" : "0");
+    if (const auto* b = std::get_if<detail::seboolean_change>(&c))
+        return "b " + b->name + (b->on ? "1" : "0");
     if (const auto* p = std::get_if<detail::seport_change>(&c)) {
         std::string s = "p " + p->setype + " " + p->proto;
         for (const auto& x : p->ports) s += " " + x;
         return s;
     }
-    if (const auto* fc = std::get_if<detail::sefcontext_change>(&c)) return "f " + fc->setype + " " + fc->ftype + " " + fc->target;
+    if (const auto* fc = std::get_if<detail::sefcontext_change>(&c))
+        return "f " + fc->setype + " " + fc->ftype + " " + fc->target;
     if (const auto* m = std::get_if<detail::module_change>(&c)) return "m " + m->name;
     return {};  // restorecon and manual steps are repeated where they belong
 }
 
-std::string fix_block(const diagnose::fix& x, tools_used& tools, std::set<std::string>& done, size_t& heredocs) {
+std::string fix_block(const diagnose::fix& x, tools_used& tools, std::set<std::string>& done,
+                      size_t& heredocs) {
     std::string out = comment("fix " + x.id + ": " + x.summary + " (" + detail::fix_proof(x) + ")");
     if (!x.note.empty()) out += comment(x.note, "#   ");
     for (const auto& r : detail::checked_changes(x)) {
         if (!r.ok()) {
             out += comment("skipped: " + r.error().message);
-            out += say({"why502: skipped an unsafe change: " + r.error().message}, true);
+            out +=
+                say({"why502: skipped an unsafe change: " + text::escape_terminal(r.error().message)}, true);
             continue;
         }
         std::string sig = signature(r.value());
@@ -137,7 +159,7 @@ std::string fix_block(const diagnose::fix& x, tools_used& tools, std::set<std::s
             out += "# (this change is made above for another finding)\n";
             continue;
         }
-        out += change_commands(r.value(), tools, heredocs);
+        out += change_commands(r.value(), tools, heredocs, x.note);
     }
     return out;
 }
@@ -167,9 +189,10 @@ std::string shell_script(const diagnose::diagnosis& d, const options& o) {
     std::vector<std::string> verify;
     for (const auto& f : d.findings) {
         ++index;
-        body += fmt::format("\n# ---- {}. ", index) + text::escape_terminal(f.cause + ": " + detail::cause_title(f)) + "\n";
-        body += comment("upstream " + detail::upstream_label(f.upstream) + "; " + detail::count_phrase(f) + "; " +
-                        f.confidence);
+        body += fmt::format("\n# ---- {}. ", index) +
+                text::escape_terminal(f.cause + ": " + detail::cause_title(f)) + "\n";
+        body += comment("upstream " + detail::upstream_label(f.upstream) + "; " + detail::count_phrase(f) +
+                        "; " + f.confidence);
         if (f.selinux) body += comment("denied: " + detail::selinux_access(*f.selinux));
         const diagnose::fix* best = detail::recommended_fix(f);
         if (!best) {
@@ -188,8 +211,10 @@ std::string shell_script(const diagnose::diagnosis& d, const options& o) {
                     body += commented_out(fix_block(x, unused, scratch, heredocs));
                 }
             } else if (f.fixes.size() > 1) {
-                body += fmt::format("# ({} alternative fix{} with more privilege: --all-fixes)\n", f.fixes.size() - 1,
-                                    f.fixes.size() == 2 ? "" : "es");
+                body += fmt::format(
+                    "# ({} alternative fix{} with more privilege not shown: why502 --verbose lists "
+                    "them)\n",
+                    f.fixes.size() - 1, f.fixes.size() == 2 ? "" : "es");
             }
         }
         for (const auto& v : f.verify) verify.push_back(v);
@@ -208,13 +233,14 @@ std::string shell_script(const diagnose::diagnosis& d, const options& o) {
     if (!tools.names.empty()) {
         std::string list;
         for (const auto& t : tools.names) list += (list.empty() ? "" : " ") + t;
-        out += fmt::format("for why502_tool in {}; do\n"
-                           "    command -v \"$why502_tool\" >/dev/null 2>&1 || {{\n"
-                           "        printf 'why502: %s not found (policycoreutils)\\n' \"$why502_tool\" >&2\n"
-                           "        exit 1\n"
-                           "    }}\n"
-                           "done\n",
-                           list);
+        out += fmt::format(
+            "for why502_tool in {}; do\n"
+            "    command -v \"$why502_tool\" >/dev/null 2>&1 || {{\n"
+            "        printf 'why502: %s not found (policycoreutils)\\n' \"$why502_tool\" >&2\n"
+            "        exit 1\n"
+            "    }}\n"
+            "done\n",
+            list);
     }
     out += body;
     out += "\n# ---- verification\n";
@@ -225,8 +251,8 @@ std::string shell_script(const diagnose::diagnosis& d, const options& o) {
         out += "# Run these to check the fixes worked (printed, not run):\n";
         std::vector<std::string> lines{"why502: done. Verify with:"};
         for (const auto& v : verify) {
-            out += comment(v, "#   $ ");
-            lines.push_back("  $ " + v);
+            out += command_comment(v);
+            lines.push_back("  $ " + detail::command_for_terminal(v));
         }
         out += say(lines);
     }

@@ -42,8 +42,10 @@ public:
         bool first = true;
         auto flush = [&] {
             if (first) {
-                if (label.empty()) out += pad;
-                else out += fmt::format("    {}{}", dim(label), std::string(label_width - label.size(), ' '));
+                if (label.empty())
+                    out += pad;
+                else
+                    out += fmt::format("    {}{}", dim(label), std::string(label_width - label.size(), ' '));
                 first = false;
             } else {
                 out += pad;
@@ -55,7 +57,8 @@ public:
         size_t start = 0;
         while (start < escaped.size()) {
             size_t sp = escaped.find(' ', start);
-            std::string_view word = escaped.substr(start, sp == std::string_view::npos ? escaped.npos : sp - start);
+            std::string_view word =
+                escaped.substr(start, sp == std::string_view::npos ? escaped.npos : sp - start);
             if (!line.empty() && indent + line.size() + 1 + word.size() > wrap_width) flush();
             if (!line.empty()) line += ' ';
             line += word;
@@ -65,7 +68,7 @@ public:
         if (!line.empty() || first) flush();
     }
     void command(std::string_view cmd, size_t indent = 4 + label_width) {
-        out += std::string(indent, ' ') + dim("$ ") + cyan(escape_terminal(cmd)) + "\n";
+        out += std::string(indent, ' ') + dim("$ ") + cyan(detail::command_for_terminal(cmd)) + "\n";
     }
 
     std::string out;
@@ -80,9 +83,10 @@ std::string proof_painted(const writer& w, const diagnose::fix& x) {
     return x.verified ? w.green(proof) : w.yellow(proof);
 }
 
-void fix_block(writer& w, const diagnose::fix& x, bool detailed) {
-    w.out += fmt::format("{}{}  {}\n", std::string(4 + label_width, ' '), w.bold(escape_terminal(x.summary)),
-                         w.dim("[" + escape_terminal(x.id) + "; ") + proof_painted(w, x) + w.dim("]"));
+void fix_block(writer& w, const diagnose::fix& x, bool detailed, std::string_view label = "") {
+    w.prose(label, w.bold(escape_terminal(x.summary)));
+    w.out +=
+        std::string(4 + label_width, ' ') + w.dim(escape_terminal(x.id) + ": ") + proof_painted(w, x) + "\n";
     for (const auto& c : x.commands) w.command(c, 4 + label_width + 2);
     if (detailed && !x.note.empty()) w.prose("", escape_terminal(x.note), 4 + label_width + 2);
 }
@@ -113,17 +117,16 @@ void finding_block(writer& w, size_t index, const diagnose::finding& f, const op
         list("servers", f.servers);
         list("hosts", f.hosts);
         if (!f.location.empty()) w.field("location", escape_terminal(f.location));
-        list("requests", f.requests);
+        list("sample", f.requests);
         std::string why = f.explanation.empty() ? detail::cause_meaning(f) : f.explanation;
         if (!why.empty()) w.prose("why", escape_terminal(why));
         if (!f.settle.empty()) w.prose("to settle", escape_terminal(f.settle));
-        for (const auto& [k, v] : f.facts) w.prose("fact", escape_terminal(k + ": " + v));
+        for (const auto& [k, v] : f.facts) w.prose("fact", escape_terminal(k) + ": " + escape_terminal(v));
     }
 
     const diagnose::fix* best = detail::recommended_fix(f);
     if (best) {
-        w.out += fmt::format("    {}{}\n", w.dim("fix"), std::string(label_width - 3, ' '));
-        fix_block(w, *best, o.verbose);
+        fix_block(w, *best, o.verbose, "fix");
     } else {
         std::string check = detail::cause_check(f);
         if (!check.empty()) w.prose("check", escape_terminal(check));
@@ -148,10 +151,13 @@ void finding_block(writer& w, size_t index, const diagnose::finding& f, const op
             }
         }
     } else if (alternatives || !f.evidence.empty()) {
-        w.out += fmt::format("    {}\n",
-                             w.dim(fmt::format("({} alternative fix{}, {} evidence line{}: --verbose)",
-                                               alternatives, alternatives == 1 ? "" : "es",
-                                               f.evidence.size(), f.evidence.size() == 1 ? "" : "s")));
+        std::string more;
+        if (alternatives)
+            more = fmt::format("{} alternative fix{}", alternatives, alternatives == 1 ? "" : "es");
+        if (!f.evidence.empty())
+            more += fmt::format("{}{} evidence line{}", more.empty() ? "" : ", ", f.evidence.size(),
+                                f.evidence.size() == 1 ? "" : "s");
+        w.out += fmt::format("    {}\n", w.dim("(" + more + ": --verbose)"));
     }
     w.out += '\n';
 }
@@ -165,17 +171,21 @@ std::string text(const diagnose::diagnosis& d, const options& o) {
         w.out += w.dim("read: ") + escape_terminal(detail::inputs_line(d)) + "\n";
     } else {
         w.out += w.bold(fmt::format("why502: {} finding{} for NGINX upstream failures", d.findings.size(),
-                                    d.findings.size() == 1 ? "" : "s")) + "\n\n";
+                                    d.findings.size() == 1 ? "" : "s")) +
+                 "\n\n";
         size_t i = 0;
         for (const auto& f : d.findings) finding_block(w, ++i, f, o);
         bool any_selinux = false;
         for (const auto& f : d.findings) any_selinux = any_selinux || f.selinux.has_value();
-        if (o.verbose) w.out += w.dim("read: ") + escape_terminal(detail::inputs_line(d)) + "\n";
+        if (o.verbose) {
+            w.out += w.dim("read:") + "\n";
+            for (const auto& l : detail::input_lines(d)) w.out += "  " + escape_terminal(l) + "\n";
+        }
         if ((any_selinux || o.verbose) && !d.policy_source.empty()) {
             std::string pol = escape_terminal(d.policy_source);
-            w.out += w.dim("policy: ") + (d.policy_assumed ? w.yellow(pol) : pol);
-            if (!d.booleans_source.empty()) w.out += w.dim("; booleans: ") + escape_terminal(d.booleans_source);
-            w.out += '\n';
+            w.out += w.dim("policy: ") + (d.policy_assumed ? w.yellow(pol) : pol) + "\n";
+            if (!d.booleans_source.empty())
+                w.out += w.dim("booleans: ") + escape_terminal(d.booleans_source) + "\n";
         }
     }
     if (!d.warnings.empty()) {
