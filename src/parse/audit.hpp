@@ -30,11 +30,12 @@ namespace why502::parse {
 enum class audit_form : uint8_t { raw, enriched, ausearch_interpreted, kernel, journald };
 
 struct audit_record {
-    std::string_view type;   // "AVC", "SYSCALL", ... (numeric 1400 mapped to "AVC")
+    std::string_view type;   // "AVC", "SYSCALL", ... (numeric 1400 mapped to "AVC", a static name)
     std::string_view node;   // empty if none
     int64_t time_ms = 0;     // UTC epoch ms
     uint64_t serial = 0;     // 0 when the form has none (journald)
     bool has_serial = false;
+    std::string_view stamp;  // the text inside audit(...): with node, an event's identity
     std::string_view body;      // the fields after "): " (or after the type name)
     std::string_view enriched;  // fields after 0x1d, empty if none
     audit_form form = audit_form::raw;
@@ -95,11 +96,14 @@ struct avc_denial {
 };
 
 // Groups records into events by (node, time, serial), as auparse does: records of
-// different events interleave; an event is complete at EOE, when its serial is more
-// than a few events behind, or at the end. Forms without a serial (journald) group
-// consecutive records of the same audit[PID] and second. Emits one avc_denial per AVC
-// (and USER_AVC / SELINUX_ERR) record with the event's SYSCALL, SOCKADDR, PROCTITLE,
-// PATH merged in.
+// different events interleave; an event is complete at EOE, when the reading is more
+// than audit_event_window lines past its first denial (a distance measured in lines
+// rather than serials, so that the parallel selector can reproduce it exactly), or at
+// finish(). Records may come before their denial (ausearch prints them last to first).
+// Forms without a serial (journald) group consecutive records of the same audit[PID]
+// and second. Emits one avc_denial per AVC (and USER_AVC / SELINUX_ERR) record with the
+// event's SYSCALL, SOCKADDR, PROCTITLE, PATH merged in, in the order of their events'
+// first denial line.
 class audit_event_builder {
 public:
     explicit audit_event_builder(audit_parse_context ctx = {});
@@ -121,6 +125,68 @@ private:
     struct impl;
     impl* impl_;
 };
+
+// ---- Building blocks shared by the audit parser's pieces (and useful to callers) ----
+
+// How far apart, in lines, the records of one event may be. The event builder joins a
+// record to an event only when it lies within this many lines of the event's first
+// denial record, and select_audit_lines keeps every line within this distance of a
+// denial: the two use the same window, which is what makes parallel selection give
+// exactly the denials of sequential reading. It also bounds memory: at most this many
+// records are pending and this many events open.
+inline constexpr uint64_t audit_event_window = 128;
+
+// What a record type means for the event builder.
+enum class audit_type_class : uint8_t {
+    other,    // skipped (EXECVE, USER_*, CRED_*, SERVICE_*, BPF, ...)
+    denial,   // AVC, USER_AVC, SELINUX_ERR, USER_SELINUX_ERR
+    context,  // SYSCALL, SOCKADDR, PROCTITLE, PATH, CWD
+    end,      // EOE
+};
+audit_type_class classify_audit_type(std::string_view type);
+
+// Kernel numeric record type -> name ("1400" -> "AVC"); empty if unknown.
+std::string_view audit_type_name(unsigned number);
+
+// Walks the key=value fields of a record body, left to right. Tokens without '=' are
+// skipped ("avc:", "denied", "{", perms, "}", "for"). Values keep their quotes; a
+// value is "..." , '...' , { ... } or runs to the next space. In `ausearch -i` bodies
+// (interpreted) a bare value may hold spaces and runs to the next " key=". A msg='...'
+// field is returned whole and then its inside is walked too (USER_* records carry
+// their fields there, as auparse reads them). Stops at 0x1d (the enriched part).
+class audit_field_cursor {
+public:
+    audit_field_cursor(std::string_view body, bool interpreted);
+    bool next(std::string_view& key, std::string_view& raw_value);
+
+private:
+    std::string_view s_;
+    size_t pos_ = 0;
+    size_t end_ = 0;        // end of the part being walked (the msg='...' inside, or s_)
+    size_t outer_end_ = 0;  // end of the whole body
+    bool interpreted_ = false;
+};
+
+// Decodes one raw value as audit_field does: quotes removed, "(null)" and "?" -> empty,
+// hex decoded for the fields the kernel writes as untrusted strings (comm, exe, path,
+// name, cwd, proctitle, ...; proctitle's NULs become spaces). Interpreted values are
+// already decoded: only quotes and (null)/? are handled.
+void decode_audit_value(std::string_view key, std::string_view raw, bool interpreted, std::string& out);
+
+// A cheap look at a line, without parsing its stamp or fields: for the parallel
+// selector and the prefilter. `cls` is `other` for lines that are not records.
+struct audit_line_peek {
+    audit_type_class cls = audit_type_class::other;
+    bool journald = false;       // journald form: no serial, grouped by position
+    std::string_view node;       // keyed forms: node name (may be empty)
+    std::string_view stamp;      // keyed forms: the text inside audit(...)
+};
+bool peek_audit_line(std::string_view line, audit_line_peek& out);
+
+// Form-aware audit_field: reads `ausearch -i` bodies with the interpreted rules.
+bool audit_record_field(const audit_record& rec, std::string_view key, std::string& value);
+// A field of the enriched part (upper-case keys, e.g. "SADDR", "UID"), unquoted.
+bool audit_enriched_field(const audit_record& rec, std::string_view key, std::string& value);
 
 // For parallel reading. From one chunk of an audit log, the lines an
 // audit_event_builder needs, copied: every AVC / USER_AVC / SELINUX_ERR line, the other
