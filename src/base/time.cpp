@@ -1,5 +1,6 @@
 #include "base/time.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +15,8 @@ namespace why502::timeutil {
 namespace {
 
 std::string g_zone_name = "local";
+// Bumped by set_input_zone so that per-thread offset caches never outlive a zone.
+std::atomic<uint64_t> g_zone_generation{1};
 
 bool read_int(std::string_view s, size_t pos, size_t len, int& out) {
     if (pos + len > s.size()) return false;
@@ -79,6 +82,7 @@ bool valid(const civil& c) {
 status set_input_zone(std::string_view name) {
     std::string n(name);
     if (n.empty()) return user_error{"--tz: empty zone name"};
+    g_zone_generation.fetch_add(1, std::memory_order_relaxed);
     if (n == "local") {
         g_zone_name = "local";
         tzset();
@@ -115,10 +119,13 @@ std::string input_zone_name() {
 int64_t local_to_utc_ms(const civil& c) {
     // Offsets change at most a few times a year: cache per hour-of-input.
     thread_local int64_t cached_key = INT64_MIN;
+    thread_local uint64_t cached_generation = 0;
     thread_local long cached_off = 0;
     int64_t as_utc = utc_ms_from_civil(c);
     int64_t key = as_utc / 3600000;
-    if (key != cached_key) {
+    uint64_t gen = g_zone_generation.load(std::memory_order_relaxed);
+    if (key != cached_key || gen != cached_generation) {
+        cached_generation = gen;
         time_t guess = static_cast<time_t>(as_utc / 1000);
         long off = gmtoff_at(guess);
         long off2 = gmtoff_at(guess - off);

@@ -53,8 +53,16 @@ std::string unsafe(std::string_view raw) {
     return "!unsafe " + yq(raw);
 }
 
+// Comments stay ASCII like the rest of the file: escaped for a terminal, then any
+// remaining non-ASCII byte (valid UTF-8 such as a BOM) as \xNN.
 std::string comment(std::string_view s) {
-    return "# " + text::escape_terminal(s) + "\n";
+    std::string out = "# ";
+    for (char c : text::escape_terminal(s)) {
+        auto u = static_cast<unsigned char>(c);
+        if (u >= 0x80) out += fmt::format("\\x{:02x}", u);
+        else out += c;
+    }
+    return out + "\n";
 }
 
 struct task_writer {

@@ -162,10 +162,42 @@ void finding_block(writer& w, size_t index, const diagnose::finding& f, const op
     w.out += '\n';
 }
 
+// Live mode: what the host told us, in a few lines (the JSON "host" object has it all).
+void host_block(writer& w, const diagnose::diagnosis& d) {
+    if (!d.live || !d.host.is_object()) return;
+    auto str = [](const nlohmann::json& j, const char* k) {
+        return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+    };
+    const auto& h = d.host;
+    std::vector<std::string> lines;
+    if (h.contains("selinux")) {
+        std::string s = str(h["selinux"], "summary");
+        if (!s.empty()) lines.push_back(s);
+    }
+    if (h.contains("apparmor")) {
+        std::string s = str(h["apparmor"], "summary");
+        if (!s.empty()) lines.push_back(s);
+    }
+    if (h.contains("nginx") && h["nginx"].is_object()) {
+        const auto& n = h["nginx"];
+        std::string user = str(n, "user"), src = str(n, "config_source"), ver = str(n, "version");
+        size_t ups = h.contains("upstreams") && h["upstreams"].is_array() ? h["upstreams"].size() : 0;
+        lines.push_back(fmt::format("nginx{}{}, configuration from {}, {} upstream use{} in it",
+                                    ver.empty() ? "" : " " + ver, user.empty() ? "" : " (workers run as " + user + ")",
+                                    src.empty() ? "?" : src, ups, ups == 1 ? "" : "s"));
+    }
+    std::string probing = str(h, "probing");
+    if (!probing.empty()) lines.push_back("probes of backends: " + probing);
+    if (lines.empty()) return;
+    w.out += w.dim("host:") + "\n";
+    for (const auto& l : lines) w.out += "  " + escape_terminal(l) + "\n";
+}
+
 }  // namespace
 
 std::string text(const diagnose::diagnosis& d, const options& o) {
     writer w(o.color);
+    host_block(w, d);
     if (d.findings.empty()) {
         w.out += w.green("why502: no upstream failures found") + "\n";
         w.out += w.dim("read: ") + escape_terminal(detail::inputs_line(d)) + "\n";

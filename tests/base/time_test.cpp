@@ -35,6 +35,14 @@ TEST(zone, local_to_utc_with_dst) {
     EXPECT_EQ(local_to_utc_ms({2026, 7, 1, 10, 14, 2, 0}), utc_ms_from_civil({2026, 7, 1, 10, 14, 2, 0}));
 }
 
+TEST(zone, switching_zones_within_the_same_hour_is_not_cached) {
+    civil c{2026, 7, 1, 6, 14, 2, 0};
+    ASSERT_TRUE(set_input_zone("UTC").ok());
+    EXPECT_EQ(local_to_utc_ms(c), utc_ms_from_civil(c));
+    ASSERT_TRUE(set_input_zone("America/New_York").ok());
+    EXPECT_EQ(local_to_utc_ms(c), utc_ms_from_civil(c) + 4 * 3600000LL);
+}
+
 TEST(bounds, absolute_relative_and_named) {
     ASSERT_TRUE(set_input_zone("UTC").ok());
     int64_t now = utc_ms_from_civil({2026, 7, 1, 10, 0, 0, 0});
