@@ -21,33 +21,55 @@ struct worker_counts {
     char pad[32];  // keep workers' counters on separate cache lines
 };
 
-// Every upstream failure line holds one of these phrases. The chunk is searched for
-// them as a whole, so the lines between hits cost only the search and a newline count.
-constexpr std::string_view failure_needles[] = {"upstream", "could not be resolved"};
+// Every upstream failure line holds "upstream" or "could not be resolved". The chunk is
+// searched for them as a whole, so lines between hits cost only the search and a
+// newline count. Most "upstream" hits are not failures (the `upstream: "..."` context
+// field, "an upstream response is buffered"): the words around a hit tell, before any
+// parsing, whether its line can be one.
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool upstream_hit_may_fail(std::string_view line, size_t at) {
+    std::string_view after = line.substr(at + 8);
+    if (after.starts_with(": \"")) return false;  // the context field
+    for (std::string_view w : {" timed out", " prematurely", " sent ", "s while", " SSL", " server "})
+        if (after.starts_with(w)) return true;
+    std::string_view before = line.substr(0, at);
+    if (ends_with(before, "to ") || ends_with(before, "from ")) return true;
+    // "... failed (104: ...) while reading upstream", but not "an upstream response is
+    // buffered ... while reading upstream".
+    if (ends_with(before, "reading "))
+        return bytes::find(before, "failed (") != std::string_view::npos ||
+               bytes::find(before, "timed out") != std::string_view::npos;
+    return false;
+}
 
 template <class F>
 void for_each_candidate_line(const ingest::chunk& c, F&& fn) {
     std::string_view t = c.text;
-    constexpr size_t n_needles = std::size(failure_needles);
-    size_t next[n_needles];
-    for (size_t i = 0; i < n_needles; ++i) next[i] = bytes::find(t, failure_needles[i]);
+    size_t next_up = bytes::find(t, "upstream");
+    size_t next_res = bytes::find(t, "could not be resolved");
     uint64_t line = c.first_line;
     size_t counted_to = 0;  // line numbers are known up to this offset
-    for (;;) {
-        size_t hit = std::string_view::npos;
-        for (size_t x : next) hit = std::min(hit, x);
-        if (hit == std::string_view::npos) return;
+    while (next_up != std::string_view::npos || next_res != std::string_view::npos) {
+        size_t hit = std::min(next_up, next_res);
         const void* nl_before = hit > counted_to ? memrchr(t.data() + counted_to, '\n', hit - counted_to) : nullptr;
         size_t start = nl_before ? static_cast<size_t>(static_cast<const char*>(nl_before) - t.data()) + 1 : counted_to;
         const void* nl_after = std::memchr(t.data() + hit, '\n', t.size() - hit);
         size_t end = nl_after ? static_cast<size_t>(static_cast<const char*>(nl_after) - t.data()) : t.size();
+        std::string_view l = t.substr(start, end - start);
+        if (hit == next_up && !upstream_hit_may_fail(l, hit - start)) {
+            next_up = bytes::find(t, "upstream", hit + 8);
+            continue;
+        }
         line += bytes::count_newlines(t.data() + counted_to, start - counted_to);
-        fn(t.substr(start, end - start), line);
+        fn(l, line);
         if (end == t.size()) return;
         counted_to = end + 1;
         ++line;
-        for (size_t i = 0; i < n_needles; ++i)
-            if (next[i] < counted_to) next[i] = bytes::find(t, failure_needles[i], counted_to);
+        if (next_up < counted_to) next_up = bytes::find(t, "upstream", counted_to);
+        if (next_res < counted_to) next_res = bytes::find(t, "could not be resolved", counted_to);
     }
 }
 
