@@ -16,7 +16,6 @@
 namespace why502::diagnose {
 namespace {
 
-using stored_denial = evidence_store::stored_denial;
 
 constexpr size_t max_nginx_evidence = 3;
 constexpr size_t max_audit_evidence = 3;
@@ -182,33 +181,36 @@ public:
     }
 
 private:
+    const parse::avc_denial& rep(size_t ref) const { return ev_.denial_groups()[ev_.denial_refs()[ref].group].rep; }
+
     void index_denials() {
-        const auto& ds = ev_.denials();
-        by_pid_.resize(ds.size());
-        for (size_t i = 0; i < ds.size(); ++i) by_pid_[i] = i;
+        const auto& rs = ev_.denial_refs();
+        by_pid_.resize(rs.size());
+        for (size_t i = 0; i < rs.size(); ++i) by_pid_[i] = i;
         std::sort(by_pid_.begin(), by_pid_.end(), [&](size_t a, size_t b) {
-            const auto& x = ds[a].d;
-            const auto& y = ds[b].d;
+            const auto& x = rs[a];
+            const auto& y = rs[b];
             return x.pid != y.pid ? x.pid < y.pid : x.time_ms < y.time_ms;
         });
-        matched_.assign(ds.size(), false);
+        matched_.assign(rs.size(), false);
     }
 
     // The closest enforcing denial of the same worker, time window and destination.
     std::optional<size_t> match(const join_candidate& c, const failure_group& g) const {
-        const auto& ds = ev_.denials();
+        const auto& rs = ev_.denial_refs();
         auto lo = std::lower_bound(by_pid_.begin(), by_pid_.end(), c, [&](size_t i, const join_candidate& k) {
-            const auto& d = ds[i].d;
-            return d.pid != k.pid ? d.pid < k.pid : d.time_ms < k.time_ms - opt_.join_window_ms;
+            const auto& r = rs[i];
+            return r.pid != k.pid ? r.pid < k.pid : r.time_ms < k.time_ms - opt_.join_window_ms;
         });
         std::optional<size_t> best;
         int64_t best_dt = INT64_MAX;
         for (auto it = lo; it != by_pid_.end(); ++it) {
-            const auto& d = ds[*it].d;
-            if (d.pid != c.pid || d.time_ms > c.time_ms + opt_.join_window_ms) break;
+            const auto& r = rs[*it];
+            if (r.pid != c.pid || r.time_ms > c.time_ms + opt_.join_window_ms) break;
+            const auto& d = rep(*it);
             if (d.permissive == 1) continue;  // a permissive denial does not fail the call
             if (!destination_agrees(d, g)) continue;
-            int64_t dt = std::llabs(d.time_ms - c.time_ms);
+            int64_t dt = std::llabs(r.time_ms - c.time_ms);
             // Prefer the connectto/write denial nearest in time.
             if (dt < best_dt) {
                 best_dt = dt;
@@ -237,7 +239,7 @@ private:
             std::string cause;
             std::optional<size_t> m = match(c, g);
             if (m) {
-                cause = std::string(cause_from_denial(ev_.denials()[*m].d));
+                cause = std::string(cause_from_denial(rep(*m)));
                 matched_[*m] = true;
             } else if (opt_.have_audit_log && ev_.coverage().covers(c.time_ms, opt_.join_window_ms)) {
                 cause = unix_sock ? "dac.socket_permission" : "selinux.unlogged_denial";
@@ -279,10 +281,10 @@ private:
     }
 
     void add_unmatched_denials() {
-        const auto& ds = ev_.denials();
-        for (size_t i = 0; i < ds.size(); ++i) {
+        const auto& rs = ev_.denial_refs();
+        for (size_t i = 0; i < rs.size(); ++i) {
             if (matched_[i]) continue;
-            const auto& d = ds[i].d;
+            const auto& d = rep(i);
             std::string cause = d.permissive == 1 ? "selinux.permissive_denial" : std::string(cause_from_denial(d));
             if (cause.empty()) continue;
             upstream_ref u = ref_from_denial(d);
@@ -337,19 +339,18 @@ private:
 
     void fill_selinux(builder& b) {
         finding& f = b.f;
-        const auto& ds = ev_.denials();
         if (!b.denials.empty()) {
             selinux_detail s;
             std::map<std::string, uint64_t> targets;
             std::set<std::string> perms;
             bool permissive = true;
             for (size_t i : b.denials) {
-                const auto& d = ds[i].d;
+                const auto& d = rep(i);
                 ++targets[d.target_type];
                 for (const auto& p : d.permissions) perms.insert(p);
                 if (d.permissive != 1) permissive = false;
             }
-            const auto& first = ds[b.denials.front()].d;
+            const auto& first = rep(b.denials.front());
             s.source_type = first.source_type.empty() ? "httpd_t" : first.source_type;
             s.target_type = std::max_element(targets.begin(), targets.end(), [](auto& a, auto& c) {
                                 return a.second < c.second;
@@ -495,7 +496,7 @@ private:
     finding finish(builder& b) {
         finding& f = b.f;
         const auto& groups = ev_.groups();
-        const auto& ds = ev_.denials();
+        const auto& rs = ev_.denial_refs();
         f.count = b.count;
         if (b.count) {
             f.first_seen_ms = b.first;
@@ -503,7 +504,7 @@ private:
         }
         // Denial-only findings take their times from the denials.
         for (size_t i : b.denials) {
-            int64_t t = ds[i].d.time_ms;
+            int64_t t = rs[i].time_ms;
             if (!b.count) {
                 f.first_seen_ms = std::min(f.first_seen_ms.value_or(INT64_MAX), t);
                 f.last_seen_ms = std::max(f.last_seen_ms.value_or(INT64_MIN), t);
@@ -536,13 +537,13 @@ private:
             if (f.evidence.size() >= max_nginx_evidence) break;
             f.evidence.push_back({"nginx", opt_.files.at(s.file), s.line, s.text});
         }
-        std::vector<size_t> den = b.denials;
-        std::sort(den.begin(), den.end(), [&](size_t x, size_t y) { return ds[x].d.time_ms < ds[y].d.time_ms; });
-        size_t audit_n = 0;
-        for (size_t i : den) {
-            if (audit_n++ >= max_audit_evidence) break;
-            f.evidence.push_back({"audit", opt_.files.at(ds[i].file), ds[i].d.line, ds[i].d.text});
-        }
+        // Audit evidence: the earliest denial lines of the groups this finding holds.
+        std::set<uint32_t> dgroups;
+        for (size_t i : b.denials) dgroups.insert(rs[i].group);
+        sample_set audit_samples(max_audit_evidence);
+        for (uint32_t gi : dgroups) audit_samples.merge(ev_.denial_groups()[gi].samples);
+        for (const auto& smp : audit_samples.items())
+            f.evidence.push_back({"audit", opt_.files.at(smp.file), smp.line, smp.text});
 
         if (is_selinux_cause(f.cause)) {
             fill_selinux(b);

@@ -66,6 +66,15 @@ std::vector<int64_t> time_sample::sorted() const {
     return v;
 }
 
+void evidence_store::denial_group::merge(denial_group&& o) {
+    count += o.count;
+    samples.merge(o.samples);
+    if (sample_line{o.rep_file, o.rep.line, {}} < sample_line{rep_file, rep.line, {}}) {
+        rep = std::move(o.rep);
+        rep_file = o.rep_file;
+    }
+}
+
 void failure_group::merge(const failure_group& o) {
     count += o.count;
     first_ms = std::min(first_ms, o.first_ms);
@@ -170,7 +179,21 @@ void evidence_store::add_denial(parse::avc_denial&& d, uint32_t file) {
         unrelated_samples_.offer(fmt::format("{{ {} }} {} -> {}:{}", perms, d.source_type, d.target_type, d.tclass));
         return;
     }
-    denials_.push_back({std::move(d), file});
+    std::string perms;
+    for (const auto& p : d.permissions) perms += p + ",";
+    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.source_type, d.target_type, d.tclass, perms,
+                                  d.permissive, d.dest_port, d.saddr_port, d.fport, d.saddr_host, d.saddr_path, d.path,
+                                  d.name);
+    auto [it, fresh] = denial_index_.try_emplace(std::move(key), static_cast<uint32_t>(denial_groups_.size()));
+    if (fresh) denial_groups_.emplace_back();
+    denial_group& g = denial_groups_[it->second];
+    ++g.count;
+    g.samples.offer(file, d.line, d.text);
+    denial_refs_.push_back({d.time_ms, d.pid, it->second});
+    if (fresh || sample_line{file, d.line, {}} < sample_line{g.rep_file, g.rep.line, {}}) {
+        g.rep = std::move(d);
+        g.rep_file = file;
+    }
 }
 
 void evidence_store::merge(evidence_store&& o) {
@@ -191,7 +214,17 @@ void evidence_store::merge(evidence_store&& o) {
         c.group = remap[c.group];
         candidates_.push_back(c);
     }
-    for (auto& d : o.denials_) denials_.push_back(std::move(d));
+    std::vector<uint32_t> dremap(o.denial_groups_.size());
+    for (auto& [key, idx] : o.denial_index_) {
+        auto [it, fresh] = denial_index_.try_emplace(key, static_cast<uint32_t>(denial_groups_.size()));
+        if (fresh) denial_groups_.push_back(std::move(o.denial_groups_[idx]));
+        else denial_groups_[it->second].merge(std::move(o.denial_groups_[idx]));
+        dremap[idx] = it->second;
+    }
+    for (auto r : o.denial_refs_) {
+        r.group = dremap[r.group];
+        denial_refs_.push_back(r);
+    }
     if (o.coverage_.first_ms != INT64_MAX) {
         coverage_.add(o.coverage_.first_ms);
         coverage_.add(o.coverage_.last_ms);

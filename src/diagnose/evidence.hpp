@@ -126,11 +126,24 @@ public:
 
     const std::vector<failure_group>& groups() const { return groups_; }
     const std::vector<join_candidate>& candidates() const { return candidates_; }
-    struct stored_denial {
-        parse::avc_denial d;
-        uint32_t file = 0;
+    // Denials that agree on everything the diagnosis looks at (domain, target, class,
+    // permissions, destination, permissive) share a group: one representative with its
+    // text, bounded samples, and a 16-byte reference per denial for the join. Memory
+    // grows by 16 bytes per denial, not by the denial's text.
+    struct denial_group {
+        parse::avc_denial rep;  // the earliest denial of the group (by file, line)
+        uint32_t rep_file = 0;
+        uint64_t count = 0;
+        sample_set samples{3};
+        void merge(denial_group&& o);
     };
-    const std::vector<stored_denial>& denials() const { return denials_; }
+    struct denial_ref {
+        int64_t time_ms = 0;
+        uint32_t pid = 0;
+        uint32_t group = 0;
+    };
+    const std::vector<denial_group>& denial_groups() const { return denial_groups_; }
+    const std::vector<denial_ref>& denial_refs() const { return denial_refs_; }
     const audit_coverage& coverage() const { return coverage_; }
     uint64_t other_domain_denials() const { return other_domain_denials_; }
     uint64_t unrelated_nginx_denials() const { return unrelated_nginx_denials_; }
@@ -146,7 +159,9 @@ private:
     std::vector<failure_group> groups_;
     std::map<std::string, uint32_t, std::less<>> group_index_;
     std::vector<join_candidate> candidates_;
-    std::vector<stored_denial> denials_;
+    std::vector<denial_group> denial_groups_;
+    std::map<std::string, uint32_t, std::less<>> denial_index_;
+    std::vector<denial_ref> denial_refs_;
     audit_coverage coverage_;
     uint64_t other_domain_denials_ = 0;
     uint64_t unrelated_nginx_denials_ = 0;
