@@ -96,8 +96,10 @@ public:
 
     // Booleans each of which, flipped alone from its current value, makes `a` allowed;
     // sorted by how few pairs each adds (narrowest first, then by name). Empty when `a`
-    // is already allowed.
-    virtual std::vector<boolean_choice> boolean_choices(const access& a) const = 0;
+    // is already allowed. Without count_grants, grants stay 0 and the order is by name
+    // (counting a domain-wide boolean such as allow_ypbind costs ~10 ms; a caller that
+    // filters first counts only what it keeps).
+    virtual std::vector<boolean_choice> boolean_choices(const access& a, bool count_grants = true) const = 0;
     std::vector<std::string> booleans_allowing(const access& a) const {
         std::vector<std::string> names;
         for (auto& c : boolean_choices(a)) names.push_back(c.name);
@@ -105,18 +107,23 @@ public:
     }
     // Pairs of booleans that flipped together allow `a` while neither does alone,
     // narrowest first.
-    virtual std::vector<std::pair<std::string, std::string>> boolean_pairs_allowing(const access& a) const = 0;
+    virtual std::vector<std::pair<std::string, std::string>> boolean_pairs_allowing(
+        const access& a) const = 0;
 
     // Pairs that become allowed (gained) and stop being allowed (lost) when the
     // booleans are set as in `change`, compared with the current values.
-    virtual pair_delta boolean_delta(const boolean_overrides& change, const pair_filter& filter = {}) const = 0;
-    uint64_t grants_of_booleans(const boolean_overrides& change) const { return boolean_delta(change).gained; }
+    virtual pair_delta boolean_delta(const boolean_overrides& change,
+                                     const pair_filter& filter = {}) const = 0;
+    uint64_t grants_of_booleans(const boolean_overrides& change) const {
+        return boolean_delta(change).gained;
+    }
 
     // An object moving from type `old_type` to `new_type` (a port relabel, a file
     // context change): the (source, class-`tclass` permission) accesses to that object
     // that appear (gained) and disappear (lost), with the current booleans + overrides.
     // Counted per source type and permission; the object itself is one target.
-    virtual pair_delta relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
+    virtual pair_delta relabel_delta(std::string_view old_type, std::string_view new_type,
+                                     std::string_view tclass,
                                      const boolean_overrides& overrides = {}) const = 0;
 
     // Types T such that `source` may do every perm of `perms` on T of `tclass`
@@ -139,6 +146,9 @@ public:
 
 // Reads a binary policy (policy.NN). Error: one line naming the file.
 result<std::unique_ptr<policy_view>> load_binary(const std::string& path);
+// The same from bytes already read (a collected tree, a fuzzer); `name` names it in
+// messages.
+result<std::unique_ptr<policy_view>> load_binary_image(const std::string& name, std::vector<char> image);
 // The loaded policy of this host (selinux_current_policy_path), with its current
 // boolean values; error when SELinux is disabled or the policy is unreadable.
 result<std::unique_ptr<policy_view>> load_live();
