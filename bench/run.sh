@@ -30,11 +30,11 @@ cat "$audit" "$nginx" > /dev/null
 
 results=$out/results.tsv
 : > "$results"
-measure() {  # name bytes command...
+measure() {  # name bytes command... (output kept in $out/NAME.out; OUT=/dev/null to drop it)
   local name=$1 bytes=$2; shift 2
   local t0 t1 rss
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$out/rss" "$@" > "$out/$name.out" 2> "$out/$name.err" || true
+  /usr/bin/time -f '%M' -o "$out/rss" "$@" > "${OUT:-$out/$name.out}" 2> "$out/$name.err" || true
   t1=$(date +%s.%N)
   rss=$(tail -n 1 "$out/rss")
   printf '%s\t%s\t%s\t%s\n' "$name" "$bytes" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$rss" >> "$results"
@@ -43,14 +43,14 @@ ab=$(stat -c %s "$audit")
 nb=$(stat -c %s "$nginx")
 both=$((ab + nb))
 
-measure "cat both" "$both" cat "$audit" "$nginx"
+OUT=/dev/null measure "cat both" "$both" cat "$audit" "$nginx"
 measure "why502 (diagnosis, both)" "$both" "$bin" --error-log "$nginx" --audit-log "$audit" --tz UTC \
   --policy /etc/selinux/default/policy/policy.33 --format json
 measure "why502 (audit only)" "$ab" "$bin" --audit-log "$audit" --tz UTC --format json
 measure "grep -c 'avc:  denied' audit" "$ab" grep -c 'avc:  denied' "$audit"
 measure "ausearch -if -m AVC --raw" "$ab" ausearch -if "$audit" -m AVC --raw
 if [ "${BENCH_AUDIT2ALLOW:-1}" = 1 ]; then
-  measure "audit2allow -i audit" "$ab" audit2allow -i "$audit"
+  measure "audit2allow -i audit" "$ab" audit2allow -p /etc/selinux/default/policy/policy.33 -i "$audit"
 fi
 
 python3 - "$results" "$out" "$audit.stats.json" "$nginx.stats.json" <<'PY'

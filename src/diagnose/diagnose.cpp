@@ -59,7 +59,11 @@ bool destination_agrees(const parse::avc_denial& d, const failure_group& g) {
     }
     if (d.tclass != "tcp_socket") return false;
     int port = denial_port(d);
-    return port >= 0 && port == g.port;
+    if (port < 0 || port != g.port) return false;
+    // The SOCKADDR record names the address connected to; NGINX names it too (unless
+    // the upstream was a name that resolved): both must agree when both are known.
+    bool ip_literal = !g.host.empty() && g.host.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos;
+    return d.saddr_host.empty() || !ip_literal || d.saddr_host == g.host;
 }
 
 struct builder {
@@ -207,6 +211,7 @@ private:
         for (auto it = lo; it != by_pid_.end(); ++it) {
             const auto& r = rs[*it];
             if (r.pid != c.pid || r.time_ms > c.time_ms + opt_.join_window_ms) break;
+            if (matched_[*it]) continue;  // one connect(), one denial, one failure line
             const auto& d = rep(*it);
             if (d.permissive == 1) continue;  // a permissive denial does not fail the call
             if (!destination_agrees(d, g)) continue;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Golden whole-program cases: tests/golden/<case>/cmd holds the arguments (one line,
 # run from the case folder; shell words as written), expected.out the standard output
-# and expected.status the exit status. WHY502_REFRESH=1 rewrites the expectations
+# and expected.status the exit status (expected.err the stderr of input errors). WHY502_REFRESH=1 rewrites the expectations
 # after an intended change (review the diff before committing it).
 set -u
 bin=$(readlink -f "${1:?usage: run.sh PATH/TO/why502}")
@@ -16,6 +16,8 @@ for dir in "$here"/*/; do
   if [ "${WHY502_REFRESH:-}" = 1 ]; then
     printf '%s\n' "$out" > "$dir/expected.out"
     echo "$status" > "$dir/expected.status"
+    # Input errors: the one-line message on stderr is part of the contract.
+    if [ "$status" = 2 ]; then cp "$dir/.stderr" "$dir/expected.err"; else rm -f "$dir/expected.err"; fi
     echo "refreshed $case"
     continue
   fi
@@ -26,6 +28,10 @@ for dir in "$here"/*/; do
   fi
   if ! diff -u "$dir/expected.out" <(printf '%s\n' "$out") > "$dir/.diff"; then
     echo "FAIL $case: output differs"; head -40 "$dir/.diff"
+    fail=$((fail + 1)); continue
+  fi
+  if [ -f "$dir/expected.err" ] && ! diff -u "$dir/expected.err" "$dir/.stderr" > "$dir/.diff"; then
+    echo "FAIL $case: stderr differs"; head -20 "$dir/.diff"
     fail=$((fail + 1)); continue
   fi
   rm -f "$dir/.diff" "$dir/.stderr"
