@@ -1,6 +1,7 @@
 // Fix strategies on Debian's real policy: the classic web-proxy denials checked in
 // detail (ids, exact commands, proof, grants), the counts against seinfo/sesearch and
 // the booleans against audit2why.
+#include <filesystem>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -378,7 +379,8 @@ TEST(SelinuxFixes, UnixSocketConnectToUnconfinedBackend) {
     auto r = policy::load_binary(dir + "/why502_local.mod");
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("policy module"), std::string::npos) << r.error().message;
-    std::system(("rm -rf " + text::shell_quote(dir)).c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
 }
 
 TEST(SelinuxFixes, RejectsNonIdentifiersAndAllowedAccess) {
