@@ -21,6 +21,17 @@ struct worker_counts {
     char pad[32];  // keep workers' counters on separate cache lines
 };
 
+diagnose::input_summary summary_of(const ingest::input& in, const char* kind, const ingest::scan_stats& st) {
+    diagnose::input_summary s;
+    s.file = in.name();
+    s.kind = kind;
+    s.bytes = st.bytes;
+    s.lines = st.lines;
+    s.overlong = st.overlong_lines;
+    s.truncated = st.truncated;
+    return s;
+}
+
 // Every upstream failure line holds "upstream" or "could not be resolved". The chunk is
 // searched for them as a whole, so lines between hits cost only the search and a
 // newline count. Most "upstream" hits are not failures (the `upstream: "..."` context
@@ -111,13 +122,7 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
         });
     });
     if (!st) return st.error();
-    diagnose::input_summary s;
-    s.file = in->name();
-    s.kind = "nginx";
-    s.bytes = st->bytes;
-    s.lines = st->lines;
-    s.overlong = st->overlong_lines;
-    s.truncated = st->truncated;
+    diagnose::input_summary s = summary_of(*in, "nginx", *st);
     for (auto& c : counts) {
         s.records += c.records;
         s.malformed += c.malformed;
@@ -227,13 +232,7 @@ result<diagnose::input_summary> read_audit_log(const std::string& path, uint32_t
     });
     if (!st) return st.error();
     seq.finish();
-    diagnose::input_summary s;
-    s.file = in->name();
-    s.kind = "audit";
-    s.bytes = st->bytes;
-    s.lines = st->lines;
-    s.overlong = st->overlong_lines;
-    s.truncated = st->truncated;
+    diagnose::input_summary s = summary_of(*in, "audit", *st);
     s.records = seq.records();
     s.malformed = builder.malformed();
     for (auto& e : edges) {
