@@ -15,11 +15,11 @@ using namespace why502::parse;
 namespace {
 
 std::string describe(const avc_denial& d) {
-    std::string s = d.record_type + '|' + d.node + '|' + std::to_string(d.time_ms) + '|' + std::to_string(d.serial) +
-                    '|' + std::to_string(d.pid) + '|' + d.comm + '|' + d.exe + '|' + d.scontext + '|' + d.tcontext +
-                    '|' + d.tclass + '|' + std::to_string(d.dest_port) + '|' + d.path + '|' + d.saddr_host + '|' +
-                    std::to_string(d.saddr_port) + '|' + d.saddr_path + '|' + d.proctitle + '|' +
-                    std::to_string(d.line) + '|' + d.text;
+    std::string s = d.record_type + '|' + d.node + '|' + std::to_string(d.time_ms) + '|' +
+                    std::to_string(d.serial) + '|' + std::to_string(d.pid) + '|' + d.comm + '|' + d.exe +
+                    '|' + d.scontext + '|' + d.tcontext + '|' + d.tclass + '|' + std::to_string(d.dest_port) +
+                    '|' + d.path + '|' + d.saddr_host + '|' + std::to_string(d.saddr_port) + '|' +
+                    d.saddr_path + '|' + d.proctitle + '|' + std::to_string(d.line) + '|' + d.text;
     for (const auto& p : d.permissions) s += '|' + p;
     return s;
 }

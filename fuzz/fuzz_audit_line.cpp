@@ -32,7 +32,8 @@ void one_line(std::string_view line) {
         check_inside(line, r.body);
         check_inside(line, r.enriched);
         std::string v;
-        for (const char* key : {"pid", "comm", "exe", "saddr", "proctitle", "msg", "path", "name", "scontext"}) {
+        for (const char* key :
+             {"pid", "comm", "exe", "saddr", "proctitle", "msg", "path", "name", "scontext"}) {
             audit_record_field(r, key, v);
             audit_field(r.body, key, v);
         }

@@ -29,7 +29,8 @@ void check_address(std::string_view text) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {  // NOLINT(readability-identifier-naming)
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data,
+                                      size_t size) {  // NOLINT(readability-identifier-naming)
     std::string_view s(reinterpret_cast<const char*>(data), size);
     nginx_line l;
     match m = parse_nginx_line(s, l);

@@ -24,7 +24,8 @@ bool inside(std::string_view part, std::string_view whole) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {  // NOLINT(readability-identifier-naming)
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data,
+                                      size_t size) {  // NOLINT(readability-identifier-naming)
     std::string_view s(reinterpret_cast<const char*>(data), size);
     nginx_wrap_context ctx;
     ctx.reference_ms = 1782555242000;  // fixed: the result must not depend on the clock

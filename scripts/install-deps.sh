@@ -14,7 +14,8 @@ libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev"
 # libauparse, checkpolicy, nginx, curl, python3 for the generators, chromium for the
 # HTML test.
 TEST_PKGS="selinux-policy-default setools policycoreutils policycoreutils-python-utils auditd \
-libauparse-dev checkpolicy nginx curl python3 procps iproute2 chromium acl tzdata time"
+libauparse-dev checkpolicy nginx curl python3 procps iproute2 chromium acl tzdata time clang libclang-rt-14-dev \
+python3-yaml python3-pil cmark-gfm libxml2-utils"
 
 want="$BUILD_PKGS"
 case "${1:-build}" in

@@ -42,7 +42,8 @@ uint64_t count_sse2(const char* p, size_t n) {
     while (i + 16 <= n) {
         __m128i acc = _mm_setzero_si128();
         for (size_t blocks = 0; i + 16 <= n && blocks < 255; i += 16, ++blocks)
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), nl));
+            acc = _mm_sub_epi8(acc,
+                               _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), nl));
         __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
         count += static_cast<uint64_t>(_mm_cvtsi128_si32(sums)) +
                  static_cast<uint64_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
@@ -57,8 +58,8 @@ __attribute__((target("avx2"))) uint64_t count_avx2(const char* p, size_t n) {
     while (i + 32 <= n) {
         __m256i acc = _mm256_setzero_si256();
         for (size_t blocks = 0; i + 32 <= n && blocks < 255; i += 32, ++blocks)
-            acc = _mm256_sub_epi8(acc,
-                                  _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), nl));
+            acc = _mm256_sub_epi8(
+                acc, _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), nl));
         __m256i sums = _mm256_sad_epu8(acc, _mm256_setzero_si256());
         count += static_cast<uint64_t>(_mm256_extract_epi64(sums, 0)) +
                  static_cast<uint64_t>(_mm256_extract_epi64(sums, 1)) +
@@ -75,7 +76,8 @@ size_t find_sse2(const char* h, size_t n, std::string_view needle, size_t i) {
     for (; i + m - 1 + 16 <= n; i += 16) {
         __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i));
         __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + m - 1));
-        auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))));
+        auto mask = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))));
         while (mask) {
             unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
             if (middle_matches(h + i + bit, needle)) return i + bit;
@@ -125,7 +127,8 @@ size_t find(std::string_view hay, std::string_view needle, size_t from) {
         return p ? static_cast<size_t>(static_cast<const char*>(p) - hay.data()) : std::string_view::npos;
     }
 #if WHY502_X86
-    return have_avx2 ? find_avx2(hay.data(), hay.size(), needle, from) : find_sse2(hay.data(), hay.size(), needle, from);
+    return have_avx2 ? find_avx2(hay.data(), hay.size(), needle, from)
+                     : find_sse2(hay.data(), hay.size(), needle, from);
 #else
     return find_scalar(hay.data(), hay.size(), needle, from);
 #endif

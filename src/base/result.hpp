@@ -17,7 +17,7 @@ struct user_error {
 template <class T>
 class [[nodiscard]] result {
 public:
-    result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    result(T value) : v_(std::move(value)) {}   // NOLINT(google-explicit-constructor)
     result(user_error e) : v_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return v_.index() == 0; }
@@ -38,6 +38,8 @@ private:
 
 struct ok_t {};
 using status = result<ok_t>;
-inline status ok() { return ok_t{}; }
+inline status ok() {
+    return ok_t{};
+}
 
 }  // namespace why502

@@ -20,10 +20,17 @@ size_t utf8_len(std::string_view s, size_t i) {
     if (c < 0x80) return 1;
     size_t n;
     uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-    else return 0;
+    if ((c & 0xE0) == 0xC0) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4;
+        cp = c & 0x07;
+    } else
+        return 0;
     if (i + n > s.size()) return 0;
     for (size_t k = 1; k < n; ++k) {
         if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -44,8 +51,8 @@ uint32_t decode_cp(std::string_view s, size_t i, size_t n) {
 
 // C1 controls and the bidi overrides/isolates that can make a terminal line lie.
 bool dangerous_cp(uint32_t cp) {
-    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F;
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200E || cp == 0x200F;
 }
 
 template <class Plain>
@@ -55,9 +62,12 @@ std::string escape_with(std::string_view s, Plain plain) {
     for (size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
-            if (c == '\\') out += "\\\\";
-            else if (c < 0x20 || c == 0x7F) append_hex(out, c);
-            else plain(out, static_cast<char>(c));
+            if (c == '\\')
+                out += "\\\\";
+            else if (c < 0x20 || c == 0x7F)
+                append_hex(out, c);
+            else
+                plain(out, static_cast<char>(c));
             ++i;
             continue;
         }
@@ -108,12 +118,23 @@ std::string to_valid_utf8(std::string_view s) {
 std::string escape_html(std::string_view s) {
     return escape_with(s, [](std::string& out, char c) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     });
 }
@@ -122,9 +143,9 @@ std::string shell_quote(std::string_view s) {
     if (s.empty()) return "''";
     bool bare = true;
     for (char c : s) {
-        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '/' || c == ':' || c == '=' || c == '@' ||
-                    c == '%' || c == '+' || c == ',' || c == '-';
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == '/' || c == ':' || c == '=' || c == '@' || c == '%' || c == '+' ||
+                    c == ',' || c == '-';
         if (!safe) {
             bare = false;
             break;
@@ -134,8 +155,10 @@ std::string shell_quote(std::string_view s) {
     if (bare && s.front() != '-' && s.front() != '=') return std::string(s);
     std::string out = "'";
     for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
     }
     out += '\'';
     return out;
@@ -152,11 +175,24 @@ std::string regex_escape(std::string_view s) {
     out.reserve(s.size() + 8);
     for (char c : s) {
         switch (c) {
-            case '.': case '[': case ']': case '(': case ')': case '{': case '}':
-            case '*': case '+': case '?': case '^': case '$': case '|': case '\\':
+            case '.':
+            case '[':
+            case ']':
+            case '(':
+            case ')':
+            case '{':
+            case '}':
+            case '*':
+            case '+':
+            case '?':
+            case '^':
+            case '$':
+            case '|':
+            case '\\':
                 out += '\\';
                 [[fallthrough]];
-            default: out += c;
+            default:
+                out += c;
         }
     }
     return out;

@@ -75,8 +75,8 @@ civil civil_from_utc_ms(int64_t ms) {
 bool valid(const civil& c) {
     static constexpr int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return c.year >= 1970 && c.year <= 9999 && c.month >= 1 && c.month <= 12 && c.day >= 1 &&
-           c.day <= mdays[c.month - 1] && c.hour >= 0 && c.hour <= 23 && c.minute >= 0 &&
-           c.minute <= 59 && c.second >= 0 && c.second <= 60 && c.millis >= 0 && c.millis <= 999;
+           c.day <= mdays[c.month - 1] && c.hour >= 0 && c.hour <= 23 && c.minute >= 0 && c.minute <= 59 &&
+           c.second >= 0 && c.second <= 60 && c.millis >= 0 && c.millis <= 999;
 }
 
 status set_input_zone(std::string_view name) {
@@ -101,8 +101,10 @@ status set_input_zone(std::string_view name) {
     std::string path = std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + n;
     struct stat st {};
     if (!sane || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        return user_error{fmt::format("--tz: unknown time zone '{}' (expected an IANA name such as "
-                                      "Europe/Paris or UTC)", n)};
+        return user_error{
+            fmt::format("--tz: unknown time zone '{}' (expected an IANA name such as "
+                        "Europe/Paris or UTC)",
+                        n)};
     }
     setenv("TZ", n.c_str(), 1);
     tzset();
@@ -147,10 +149,10 @@ civil utc_ms_to_local(int64_t ms) {
 std::string iso8601_utc(int64_t ms) {
     civil c = civil_from_utc_ms(ms);
     if (c.millis)
-        return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day,
-                           c.hour, c.minute, c.second, c.millis);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour,
-                       c.minute, c.second);
+        return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day, c.hour,
+                           c.minute, c.second, c.millis);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute,
+                       c.second);
 }
 
 int month_from_abbrev(std::string_view m) {
@@ -189,9 +191,10 @@ std::optional<int64_t> boot_time_ms() {
 
 result<int64_t> parse_time_bound(std::string_view s, int64_t now) {
     auto bad = [&] {
-        return user_error{fmt::format(
-            "invalid time '{}': expected 2026-07-01T10:00:00, 2026-07-01, -1h, -30m, -2d, now, "
-            "today, yesterday or boot", std::string(s))};
+        return user_error{
+            fmt::format("invalid time '{}': expected 2026-07-01T10:00:00, 2026-07-01, -1h, -30m, -2d, now, "
+                        "today, yesterday or boot",
+                        std::string(s))};
     };
     if (s == "now") return now;
     if (s == "today" || s == "yesterday") {
@@ -216,11 +219,20 @@ result<int64_t> parse_time_bound(std::string_view s, int64_t now) {
         if (r.ec != std::errc() || r.ptr != s.data() + s.size() - 1 || n < 0) return bad();
         int64_t unit = 0;
         switch (s.back()) {
-            case 's': unit = 1000; break;
-            case 'm': unit = 60000; break;
-            case 'h': unit = 3600000; break;
-            case 'd': unit = 86400000; break;
-            default: return bad();
+            case 's':
+                unit = 1000;
+                break;
+            case 'm':
+                unit = 60000;
+                break;
+            case 'h':
+                unit = 3600000;
+                break;
+            case 'd':
+                unit = 86400000;
+                break;
+            default:
+                return bad();
         }
         return now - n * unit;
     }
@@ -230,8 +242,8 @@ result<int64_t> parse_time_bound(std::string_view s, int64_t now) {
         return bad();
     size_t pos = 10;
     if (s.size() > 10) {
-        if ((s[10] != 'T' && s[10] != ' ') || !read_int(s, 11, 2, c.hour) || s.size() < 16 ||
-            s[13] != ':' || !read_int(s, 14, 2, c.minute))
+        if ((s[10] != 'T' && s[10] != ' ') || !read_int(s, 11, 2, c.hour) || s.size() < 16 || s[13] != ':' ||
+            !read_int(s, 14, 2, c.minute))
             return bad();
         pos = 16;
         if (s.size() > 16 && s[16] == ':') {

@@ -166,7 +166,8 @@ run_result read_logs(state& s) {
         if (in.malformed)
             s.warnings.push_back(fmt::format("{}: {} malformed line(s) skipped", in.file, in.malformed));
         if (in.overlong)
-            s.warnings.push_back(fmt::format("{}: {} line(s) longer than 4 MiB skipped", in.file, in.overlong));
+            s.warnings.push_back(
+                fmt::format("{}: {} line(s) longer than 4 MiB skipped", in.file, in.overlong));
         if (!in.truncated.empty()) s.warnings.push_back(fmt::format("{}: {}", in.file, in.truncated));
         if (in.kind == "audit" && in.bytes > 0 && !in.first_ms)
             s.warnings.push_back(fmt::format("{}: no audit record recognised", in.file));
@@ -189,8 +190,9 @@ run_result run_diagnosis(state& s) {
     r.policy_source = s.policy->description();
     r.policy_assumed = s.policy->assumed();
     r.booleans_source = s.policy->assumed() ? "built-in defaults (assumed)"
-                        : s.policy->booleans_from_host() ? "the host's current values"
-                                                         : "the values stored in the policy file (its defaults)";
+                        : s.policy->booleans_from_host()
+                            ? "the host's current values"
+                            : "the values stored in the policy file (its defaults)";
     r.time_zone = timeutil::input_zone_name();
     r.live = s.opts.live();
     std::vector<std::string> w = s.warnings;
@@ -213,11 +215,16 @@ run_result render_output(state& s) {
     ro.verbose = s.opts.verbose;
     ro.all_fixes = s.opts.all;
     const auto& f = s.opts.format;
-    if (s.opts.cmd == command::fix) s.output = f == "ansible" ? render::ansible(s.result, ro) : render::shell_script(s.result, ro);
-    else if (f == "json") s.output = render::json(s.result);
-    else if (f == "markdown") s.output = render::markdown(s.result, ro);
-    else if (f == "html") s.output = render::html(s.result, ro);
-    else s.output = render::text(s.result, ro);
+    if (s.opts.cmd == command::fix)
+        s.output = f == "ansible" ? render::ansible(s.result, ro) : render::shell_script(s.result, ro);
+    else if (f == "json")
+        s.output = render::json(s.result);
+    else if (f == "markdown")
+        s.output = render::markdown(s.result, ro);
+    else if (f == "html")
+        s.output = render::html(s.result, ro);
+    else
+        s.output = render::text(s.result, ro);
     if (!s.opts.apply) std::fwrite(s.output.data(), 1, s.output.size(), stdout);
     std::fflush(stdout);
     return run_result::next();
@@ -230,7 +237,9 @@ run_result apply_fixes(state& s) {
     return run_result::stop(*r);
 }
 
-int exit_status(const state& s) { return s.result.findings.empty() ? 0 : 1; }
+int exit_status(const state& s) {
+    return s.result.findings.empty() ? 0 : 1;
+}
 
 }  // namespace
 
@@ -249,8 +258,8 @@ int run(int argc, char** argv) {
         return run_explain(s.opts);
     }
     using step = run_result (*)(state&);
-    static constexpr step steps[] = {set_zone, collect_host, load_policy, read_logs, run_diagnosis, render_output,
-                                     apply_fixes};
+    static constexpr step steps[] = {set_zone,      collect_host,  load_policy, read_logs,
+                                     run_diagnosis, render_output, apply_fixes};
     for (step st : steps) {
         run_result r = st(s);
         if (!r.proceed) return r.exit_code;

@@ -70,8 +70,9 @@ bool appliable(const diagnose::fix& f) {
 result<int> apply(const options& o, const diagnose::diagnosis& d) {
     if (geteuid() != 0) return user_error{"fix --apply must run as root (it changes SELinux settings)"};
     if (!inputs_from_this_host(o))
-        return user_error{"fix --apply refuses to change this host from logs that are not its own (inputs outside "
-                          "/var/log, or --root): print the script with 'why502 fix' and run it on the right host"};
+        return user_error{
+            "fix --apply refuses to change this host from logs that are not its own (inputs outside "
+            "/var/log, or --root): print the script with 'why502 fix' and run it on the right host"};
     if (d.findings.empty()) {
         fmt::print("nothing to fix: no findings\n");
         return 0;
@@ -101,7 +102,8 @@ result<int> apply(const options& o, const diagnose::diagnosis& d) {
             std::fflush(stdout);
             int rc = run_command(cmd);
             if (rc != 0) {
-                fmt::print(stderr, "why502: command failed with status {}: {}\n", rc, text::escape_terminal(cmd));
+                fmt::print(stderr, "why502: command failed with status {}: {}\n", rc,
+                           text::escape_terminal(cmd));
                 return 1;
             }
         }
@@ -112,7 +114,8 @@ result<int> apply(const options& o, const diagnose::diagnosis& d) {
     // each denied access is allowed now.
     auto live = policy::load_live();
     if (!live) {
-        fmt::print("applied {} fix(es); cannot re-check: {}\n", applied, text::escape_terminal(live.error().message));
+        fmt::print("applied {} fix(es); cannot re-check: {}\n", applied,
+                   text::escape_terminal(live.error().message));
         return applied ? 0 : 1;
     }
     int remaining = 0;

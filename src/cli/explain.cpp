@@ -57,7 +57,8 @@ int run_explain(const options& o) {
     auto a = read_audit_log(path, 0, ro, store);
     ::close(fd);
     if (!n || !a) {
-        fmt::print(stderr, "why502: explain: {}\n", text::escape_terminal(!n ? n.error().message : a.error().message));
+        fmt::print(stderr, "why502: explain: {}\n",
+                   text::escape_terminal(!n ? n.error().message : a.error().message));
         return 2;
     }
     diagnose::diagnose_options d;

@@ -31,17 +31,21 @@ std::optional<std::unique_ptr<policy::policy_view>> load_live_policy(const live_
 
 namespace {
 
-std::string mode_string(unsigned mode) { return fmt::format("{:04o}", mode & 07777); }
+std::string mode_string(unsigned mode) {
+    return fmt::format("{:04o}", mode & 07777);
+}
 
 const host::upstream_use* find_use(const live_context& live, const diagnose::finding& f) {
     for (const auto& u : live.upstreams) {
         auto a = parse::parse_upstream_address(u.address);
         std::string key;
-        if (a.kind == parse::transport::unix_socket) key = "unix:" + std::string(a.path);
+        if (a.kind == parse::transport::unix_socket)
+            key = "unix:" + std::string(a.path);
         else if (a.port >= 0)
             key = a.host.find(':') != std::string_view::npos ? fmt::format("[{}]:{}", a.host, a.port)
                                                              : fmt::format("{}:{}", a.host, a.port);
-        else key = std::string(a.host);
+        else
+            key = std::string(a.host);
         if (key == f.upstream.address || (!u.group.empty() && u.group == f.upstream.address)) return &u;
     }
     return nullptr;
@@ -74,8 +78,9 @@ void check_unix(const options& o, const live_context& live, diagnose::finding& f
             }
         } else if (f.cause == "dac.socket_permission") {
             f.confidence = "possible";
-            f.settle = "file permissions allow the worker user today: the socket may have been recreated since, "
-                       "or a dontaudit'ed SELinux denial is the cause (semodule -DB, then reproduce)";
+            f.settle =
+                "file permissions allow the worker user today: the socket may have been recreated since, "
+                "or a dontaudit'ed SELinux denial is the cause (semodule -DB, then reproduce)";
         }
     }
     host::file_label lab = host::socket_label(root, path);
@@ -95,16 +100,19 @@ void probe_backend(const options& o, const live_context& live, diagnose::finding
     if (f.upstream.transport == "tcp" && !f.upstream.port) return;
     host::probe_result p = host::probe(f.upstream.address, 1000);
     if (!p.attempted) return;
-    f.facts["probe"] = p.connected ? fmt::format("connected in {:.1f} ms", p.ms)
-                                   : fmt::format("failed: {}", p.detail.empty() ? std::to_string(p.err) : p.detail);
-    f.evidence.push_back({"host", "", 0,
-                          fmt::format("direct connection to {}: {}", f.upstream.address, f.facts["probe"])});
+    f.facts["probe"] = p.connected
+                           ? fmt::format("connected in {:.1f} ms", p.ms)
+                           : fmt::format("failed: {}", p.detail.empty() ? std::to_string(p.err) : p.detail);
+    f.evidence.push_back(
+        {"host", "", 0, fmt::format("direct connection to {}: {}", f.upstream.address, f.facts["probe"])});
     if (f.cause == "backend.refused" && p.connected)
-        f.explanation += " The backend accepts connections now: it was down or restarting at the time of the "
-                         "failures.";
+        f.explanation +=
+            " The backend accepts connections now: it was down or restarting at the time of the "
+            "failures.";
     if (f.cause.rfind("selinux.", 0) == 0 && p.connected)
-        f.explanation += " A direct connection (outside NGINX's domain) succeeds: the backend is up and SELinux "
-                         "is what blocks NGINX.";
+        f.explanation +=
+            " A direct connection (outside NGINX's domain) succeeds: the backend is up and SELinux "
+            "is what blocks NGINX.";
 }
 
 // Upstreams of the configuration that have not failed yet but will: the policy says the
@@ -117,7 +125,7 @@ void predict(const live_context& live, const policy::policy_view* p, diagnose::d
         auto label = p->port_type("tcp", a.port);
         if (!label || p->allowed({"httpd_t", label->type, "tcp_socket", "name_connect"})) continue;
         std::string addr = a.host.find(':') != std::string_view::npos ? fmt::format("[{}]:{}", a.host, a.port)
-                                                                       : fmt::format("{}:{}", a.host, a.port);
+                                                                      : fmt::format("{}:{}", a.host, a.port);
         bool known = std::any_of(d.findings.begin(), d.findings.end(),
                                  [&](const auto& f) { return f.upstream.address == addr; });
         if (known) continue;
@@ -128,14 +136,23 @@ void predict(const live_context& live, const policy::policy_view* p, diagnose::d
         f.upstream.address = addr;
         f.upstream.host = std::string(a.host);
         f.upstream.port = a.port;
-        f.selinux = diagnose::selinux_detail{"httpd_t", label->type, "tcp_socket", {"name_connect"}, false, 0, "", ""};
+        f.selinux = diagnose::selinux_detail{"httpd_t", label->type, "tcp_socket", {"name_connect"},
+                                             false,     0,           "",           ""};
         f.explanation = fmt::format(
             "The configuration proxies to {} ({} in {}:{}), but the policy does not let httpd_t name_connect "
             "to {} (port {}): requests there will fail with 502 while SELinux is enforcing.",
             addr, u.directive, u.file, u.line, label->type, a.port);
         f.settle = "no failure was logged yet: send one request to that location and re-run";
-        diagnose::selinux_case c{"selinux.name_connect", "httpd_t", label->type, "tcp_socket", {"name_connect"},
-                                 "tcp", a.port, "", "", true};
+        diagnose::selinux_case c{"selinux.name_connect",
+                                 "httpd_t",
+                                 label->type,
+                                 "tcp_socket",
+                                 {"name_connect"},
+                                 "tcp",
+                                 a.port,
+                                 "",
+                                 "",
+                                 true};
         f.fixes = diagnose::build_selinux_fixes(*p, c, d.warnings);
         d.findings.push_back(std::move(f));
     }

@@ -23,11 +23,11 @@ struct options {
     std::string root;
     bool no_probe = false;
     bool verbose = false;
-    bool all = false;      // fix: list alternatives too
-    bool apply = false;    // fix: run it
-    bool yes = false;      // fix --apply: do not ask
+    bool all = false;    // fix: list alternatives too
+    bool apply = false;  // fix: run it
+    bool yes = false;    // fix --apply: do not ask
     bool no_color = false;
-    unsigned jobs = 0;     // 0: one per core (at most 4)
+    unsigned jobs = 0;               // 0: one per core (at most 4)
     std::vector<std::string> lines;  // explain: pasted lines
 
     bool live() const { return error_logs.empty() && audit_logs.empty(); }

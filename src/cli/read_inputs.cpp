@@ -65,8 +65,10 @@ void for_each_candidate_line(const ingest::chunk& c, F&& fn) {
     size_t counted_to = 0;  // line numbers are known up to this offset
     while (next_up != std::string_view::npos || next_res != std::string_view::npos) {
         size_t hit = std::min(next_up, next_res);
-        const void* nl_before = hit > counted_to ? memrchr(t.data() + counted_to, '\n', hit - counted_to) : nullptr;
-        size_t start = nl_before ? static_cast<size_t>(static_cast<const char*>(nl_before) - t.data()) + 1 : counted_to;
+        const void* nl_before =
+            hit > counted_to ? memrchr(t.data() + counted_to, '\n', hit - counted_to) : nullptr;
+        size_t start =
+            nl_before ? static_cast<size_t>(static_cast<const char*>(nl_before) - t.data()) + 1 : counted_to;
         const void* nl_after = std::memchr(t.data() + hit, '\n', t.size() - hit);
         size_t end = nl_after ? static_cast<size_t>(static_cast<const char*>(nl_after) - t.data()) : t.size();
         std::string_view l = t.substr(start, end - start);
@@ -179,12 +181,14 @@ private:
 
 // The time of the first (or last) audit record in a chunk: the coverage of the audit
 // input, used to tell "no AVC was logged" from "the audit log does not reach back".
-void edge_times(std::string_view text, const parse::audit_parse_context& ctx, diagnose::evidence_store& store) {
+void edge_times(std::string_view text, const parse::audit_parse_context& ctx,
+                diagnose::evidence_store& store) {
     parse::audit_record r;
     size_t pos = 0;
     for (int i = 0; i < 64 && pos < text.size(); ++i) {
         size_t nl = text.find('\n', pos);
-        std::string_view l = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        std::string_view l =
+            text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
         if (parse::parse_audit_line(l, ctx, r) == parse::match::yes) {
             store.add_audit_time(r.time_ms);
             break;

@@ -11,7 +11,7 @@ enum class severity : unsigned char { info, warning, error };
 
 struct cause_info {
     std::string_view id;
-    std::string_view title;    // short, for summaries
+    std::string_view title;  // short, for summaries
     severity level;
     std::string_view meaning;  // what it means, one or two sentences
     std::string_view check;    // what to check first

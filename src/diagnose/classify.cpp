@@ -24,7 +24,8 @@ constexpr std::array<errno_row, 13> errno_table{{
     {23, "ENFILE", "too many open files in the system", "local.fd_limit", "local.fd_limit"},
     {24, "EMFILE", "too many open files", "local.fd_limit", "local.fd_limit"},
     {32, "EPIPE", "broken pipe", "backend.reset", "backend.reset"},
-    {99, "EADDRNOTAVAIL", "cannot assign requested address", "local.ephemeral_ports", "local.ephemeral_ports"},
+    {99, "EADDRNOTAVAIL", "cannot assign requested address", "local.ephemeral_ports",
+     "local.ephemeral_ports"},
     {101, "ENETUNREACH", "network is unreachable", "network.unreachable", "network.unreachable"},
     {104, "ECONNRESET", "connection reset by peer", "backend.reset", "backend.reset"},
     {110, "ETIMEDOUT", "connection timed out", "backend.timeout", "backend.timeout"},
@@ -49,16 +50,24 @@ const errno_info* find_errno(int number) {
 std::string_view cause_of(parse::failure_kind kind, int err, bool unix_socket) {
     using parse::failure_kind;
     switch (kind) {
-        case failure_kind::timed_out: return "backend.timeout";
-        case failure_kind::closed_prematurely: return "backend.closed";
-        case failure_kind::no_live: return "upstream.no_live";
-        case failure_kind::header_too_big: return "upstream.header_too_big";
-        case failure_kind::tls_failed: return "upstream.tls";
-        case failure_kind::resolve_failed: return "upstream.dns";
-        case failure_kind::none: return "";
+        case failure_kind::timed_out:
+            return "backend.timeout";
+        case failure_kind::closed_prematurely:
+            return "backend.closed";
+        case failure_kind::no_live:
+            return "upstream.no_live";
+        case failure_kind::header_too_big:
+            return "upstream.header_too_big";
+        case failure_kind::tls_failed:
+            return "upstream.tls";
+        case failure_kind::resolve_failed:
+            return "upstream.dns";
+        case failure_kind::none:
+            return "";
         case failure_kind::connect_failed:
         case failure_kind::socket_failed:
-        case failure_kind::recv_failed: break;
+        case failure_kind::recv_failed:
+            break;
     }
     for (const auto& r : errno_table)
         if (r.err == err) return unix_socket ? r.unix_cause : r.tcp_cause;

@@ -16,12 +16,13 @@
 namespace why502::diagnose {
 namespace {
 
-
 constexpr size_t max_nginx_evidence = 3;
 constexpr size_t max_audit_evidence = 3;
 constexpr size_t max_times = 4096;
 
-bool is_selinux_cause(std::string_view c) { return c.substr(0, 8) == "selinux."; }
+bool is_selinux_cause(std::string_view c) {
+    return c.substr(0, 8) == "selinux.";
+}
 
 std::string_view cause_from_denial(const parse::avc_denial& d) {
     if (d.tclass == "tcp_socket") return "selinux.name_connect";
@@ -62,7 +63,8 @@ bool destination_agrees(const parse::avc_denial& d, const failure_group& g) {
     if (port < 0 || port != g.port) return false;
     // The SOCKADDR record names the address connected to; NGINX names it too (unless
     // the upstream was a name that resolved): both must agree when both are known.
-    bool ip_literal = !g.host.empty() && g.host.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos;
+    bool ip_literal =
+        !g.host.empty() && g.host.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos;
     return d.saddr_host.empty() || !ip_literal || d.saddr_host == g.host;
 }
 
@@ -89,13 +91,20 @@ struct builder {
 
 std::string phase_name(parse::failure_phase p) {
     switch (p) {
-        case parse::failure_phase::connecting: return "connecting";
-        case parse::failure_phase::sending_request: return "sending_request";
-        case parse::failure_phase::reading_header: return "reading_header";
-        case parse::failure_phase::reading_upstream: return "reading_upstream";
-        case parse::failure_phase::ssl_handshaking: return "ssl_handshaking";
-        case parse::failure_phase::resolving: return "resolving";
-        case parse::failure_phase::unknown: break;
+        case parse::failure_phase::connecting:
+            return "connecting";
+        case parse::failure_phase::sending_request:
+            return "sending_request";
+        case parse::failure_phase::reading_header:
+            return "reading_header";
+        case parse::failure_phase::reading_upstream:
+            return "reading_upstream";
+        case parse::failure_phase::ssl_handshaking:
+            return "ssl_handshaking";
+        case parse::failure_phase::resolving:
+            return "resolving";
+        case parse::failure_phase::unknown:
+            break;
     }
     return "";
 }
@@ -121,9 +130,12 @@ upstream_ref ref_from_denial(const parse::avc_denial& d) {
         int port = denial_port(d);
         u.host = host;
         if (port >= 0) u.port = port;
-        if (host.empty()) u.address = port >= 0 ? fmt::format("*:{}", port) : "*";
-        else if (host.find(':') != std::string::npos) u.address = fmt::format("[{}]:{}", host, port);
-        else u.address = fmt::format("{}:{}", host, port);
+        if (host.empty())
+            u.address = port >= 0 ? fmt::format("*:{}", port) : "*";
+        else if (host.find(':') != std::string::npos)
+            u.address = fmt::format("[{}]:{}", host, port);
+        else
+            u.address = fmt::format("{}:{}", host, port);
     } else {
         u.transport = "unix";
         std::string p = denial_path(d);
@@ -138,8 +150,8 @@ upstream_ref ref_from_denial(const parse::avc_denial& d) {
 bool plausible_host(std::string_view h) {
     if (h.empty() || h.size() > 253) return false;
     for (char c : h)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-              c == ':' || c == '[' || c == ']' || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '-' || c == ':' || c == '[' || c == ']' || c == '_'))
             return false;
     return true;
 }
@@ -172,7 +184,8 @@ public:
         d.warnings = std::move(warnings_);
         if (ev_.unrelated_nginx_denials()) {
             std::string samples;
-            for (const auto& s : ev_.unrelated_samples().items()) samples += (samples.empty() ? "" : "; ") + s;
+            for (const auto& s : ev_.unrelated_samples().items())
+                samples += (samples.empty() ? "" : "; ") + s;
             d.warnings.push_back(fmt::format(
                 "{} other denial(s) of NGINX's domain not about upstream connections (e.g. {}): they "
                 "can cause 403/404s, not 502s, and are not diagnosed here",
@@ -185,7 +198,9 @@ public:
     }
 
 private:
-    const parse::avc_denial& rep(size_t ref) const { return ev_.denial_groups()[ev_.denial_refs()[ref].group].rep; }
+    const parse::avc_denial& rep(size_t ref) const {
+        return ev_.denial_groups()[ev_.denial_refs()[ref].group].rep;
+    }
 
     void index_denials() {
         const auto& rs = ev_.denial_refs();
@@ -253,8 +268,10 @@ private:
             }
             builder& b = get(cause, ref_from_group(g));
             b.from_failures = true;
-            if (std::find(b.groups.begin(), b.groups.end(), c.group) == b.groups.end()) b.groups.push_back(c.group);
-            if (m && std::find(b.denials.begin(), b.denials.end(), *m) == b.denials.end()) b.denials.push_back(*m);
+            if (std::find(b.groups.begin(), b.groups.end(), c.group) == b.groups.end())
+                b.groups.push_back(c.group);
+            if (m && std::find(b.denials.begin(), b.denials.end(), *m) == b.denials.end())
+                b.denials.push_back(*m);
             b.add_failure_time(c.time_ms);
             if (b.lines.size() < 64) b.lines.insert({c.file, c.line});
             if (!m) ++b.unmatched;
@@ -268,8 +285,9 @@ private:
             if (g.err == 13 && g.kind != parse::failure_kind::no_live) continue;  // joined above
             std::string cause(cause_of(g.kind, g.err, g.transport == "unix"));
             if (cause.empty()) {
-                warnings_.push_back(fmt::format("{} upstream failure line(s) to {} with errno {} are not classified",
-                                                g.count, text::escape_terminal(g.address), g.err));
+                warnings_.push_back(
+                    fmt::format("{} upstream failure line(s) to {} with errno {} are not classified", g.count,
+                                text::escape_terminal(g.address), g.err));
                 continue;
             }
             builder& b = get(cause, ref_from_group(g));
@@ -290,7 +308,8 @@ private:
         for (size_t i = 0; i < rs.size(); ++i) {
             if (matched_[i]) continue;
             const auto& d = rep(i);
-            std::string cause = d.permissive == 1 ? "selinux.permissive_denial" : std::string(cause_from_denial(d));
+            std::string cause =
+                d.permissive == 1 ? "selinux.permissive_denial" : std::string(cause_from_denial(d));
             if (cause.empty()) continue;
             upstream_ref u = ref_from_denial(d);
             // Attach to a finding of the same cause and destination made from failure lines
@@ -299,7 +318,9 @@ private:
             for (auto& [key, b] : builders_) {
                 if (b.f.cause != cause) continue;
                 const auto& fu = b.f.upstream;
-                bool same = u.transport == "unix" ? fu.path == u.path : (fu.port == u.port && (u.host.empty() || fu.host == u.host));
+                bool same = u.transport == "unix"
+                                ? fu.path == u.path
+                                : (fu.port == u.port && (u.host.empty() || fu.host == u.host));
                 if (same) {
                     target = &b;
                     break;
@@ -319,12 +340,14 @@ private:
                 bool shared = false;
                 for (const auto& s : o.servers)
                     if (std::find(f.servers.begin(), f.servers.end(), s) != f.servers.end()) shared = true;
-                if (!shared || !o.first_seen_ms || !f.last_seen_ms || *o.first_seen_ms > *f.last_seen_ms) continue;
+                if (!shared || !o.first_seen_ms || !f.last_seen_ms || *o.first_seen_ms > *f.last_seen_ms)
+                    continue;
                 earlier.push_back(fmt::format("{} at {} ({} line(s))", o.cause, o.upstream.address, o.count));
             }
             if (earlier.empty()) {
-                f.explanation += " No other failure of the same server was found in the inputs: the failures "
-                                 "that marked the servers down may be in an older (rotated) log.";
+                f.explanation +=
+                    " No other failure of the same server was found in the inputs: the failures "
+                    "that marked the servers down may be in an older (rotated) log.";
                 f.settle = "the error log from before the first 'no live upstreams' line";
                 f.confidence = "likely";
             } else {
@@ -367,10 +390,11 @@ private:
             s.scontext = first.scontext;
             s.tcontext = first.tcontext;
             if (targets.size() > 1)
-                warnings_.push_back(fmt::format("denials for {} name {} different target types; the most frequent "
-                                                "({}) is used",
-                                                text::escape_terminal(f.upstream.address), targets.size(),
-                                                text::escape_terminal(s.target_type)));
+                warnings_.push_back(
+                    fmt::format("denials for {} name {} different target types; the most frequent "
+                                "({}) is used",
+                                text::escape_terminal(f.upstream.address), targets.size(),
+                                text::escape_terminal(s.target_type)));
             f.selinux = s;
         } else if (f.cause == "selinux.unlogged_denial" || f.cause == "selinux.name_connect") {
             selinux_detail s;
@@ -387,13 +411,15 @@ private:
     void selinux_confidence(builder& b) {
         finding& f = b.f;
         const policy::policy_view* p = opt_.policy;
-        std::string policy_words = p ? (p->assumed() ? "the built-in RHEL knowledge (assumed)" : "the policy") : "";
+        std::string policy_words =
+            p ? (p->assumed() ? "the built-in RHEL knowledge (assumed)" : "the policy") : "";
         if (!b.denials.empty() && b.from_failures) {
             f.confidence = b.unmatched ? "likely" : "confirmed";
             if (b.unmatched)
-                f.settle = fmt::format("{} of {} failure line(s) have no matching AVC: the audit log of those "
-                                       "times would confirm them",
-                                       b.unmatched, b.count);
+                f.settle = fmt::format(
+                    "{} of {} failure line(s) have no matching AVC: the audit log of those "
+                    "times would confirm them",
+                    b.unmatched, b.count);
             return;
         }
         if (!b.denials.empty()) {  // denials only, no failure line
@@ -412,20 +438,22 @@ private:
         bool denied_by_policy = false, known = false;
         if (f.selinux && !f.selinux->target_type.empty() && p) {
             known = true;
-            denied_by_policy = !p->allowed({f.selinux->source_type, f.selinux->target_type, "tcp_socket", "name_connect"});
+            denied_by_policy =
+                !p->allowed({f.selinux->source_type, f.selinux->target_type, "tcp_socket", "name_connect"});
         }
         if (f.cause == "selinux.unlogged_denial") {
             f.confidence = known && !denied_by_policy ? "possible" : "likely";
-            f.settle = "disable dontaudit rules (semodule -DB), reproduce one request, and look for the AVC "
-                       "(ausearch -m AVC -ts recent); re-enable with semodule -B";
+            f.settle =
+                "disable dontaudit rules (semodule -DB), reproduce one request, and look for the AVC "
+                "(ausearch -m AVC -ts recent); re-enable with semodule -B";
         } else {
             f.confidence = known && !denied_by_policy ? "possible" : "likely";
             f.settle = "the audit log for that time (ausearch -m AVC -c nginx) would confirm the denial";
         }
         if (known)
-            f.facts["policy_decision"] = fmt::format("{} {} httpd_t name_connect to {} (port {})", policy_words,
-                                                     denied_by_policy ? "denies" : "allows", f.selinux->target_type,
-                                                     f.upstream.port.value_or(-1));
+            f.facts["policy_decision"] = fmt::format("{} {} httpd_t name_connect to {} (port {})",
+                                                     policy_words, denied_by_policy ? "denies" : "allows",
+                                                     f.selinux->target_type, f.upstream.port.value_or(-1));
     }
 
     std::string explain(const builder& b) {
@@ -435,28 +463,32 @@ private:
         std::string addr = text::escape_terminal(f.upstream.address);
         if (f.cause == "selinux.name_connect" && f.selinux) {
             if (!b.denials.empty())
-                return fmt::format("SELinux denied {} name_connect to {} (port type {}): {} AVC(s){}. The backend "
-                                   "itself may be healthy; curl from a shell works because your shell runs "
-                                   "unconfined.",
-                                   f.selinux->source_type, addr,
-                                   f.selinux->target_type.empty() ? "unknown" : f.selinux->target_type,
-                                   f.selinux->avc_count,
-                                   b.count ? fmt::format(" match {} failure line(s) by worker pid, port and time",
-                                                         b.count - b.unmatched)
-                                           : "");
-            return fmt::format("connect() to {} failed with EACCES (13). On a TCP socket this is almost always "
-                               "SELinux ({} may not name_connect to {}), but no audit log was given to prove it.",
-                               addr, f.selinux->source_type,
-                               f.selinux->target_type.empty() ? "the port's type" : f.selinux->target_type);
+                return fmt::format(
+                    "SELinux denied {} name_connect to {} (port type {}): {} AVC(s){}. The backend "
+                    "itself may be healthy; curl from a shell works because your shell runs "
+                    "unconfined.",
+                    f.selinux->source_type, addr,
+                    f.selinux->target_type.empty() ? "unknown" : f.selinux->target_type, f.selinux->avc_count,
+                    b.count ? fmt::format(" match {} failure line(s) by worker pid, port and time",
+                                          b.count - b.unmatched)
+                            : "");
+            return fmt::format(
+                "connect() to {} failed with EACCES (13). On a TCP socket this is almost always "
+                "SELinux ({} may not name_connect to {}), but no audit log was given to prove it.",
+                addr, f.selinux->source_type,
+                f.selinux->target_type.empty() ? "the port's type" : f.selinux->target_type);
         }
         if (f.cause == "selinux.unlogged_denial")
-            return fmt::format("connect() to {} failed with EACCES (13) while the audit log covers that time and "
-                               "holds no matching AVC: a dontaudit rule may hide the denial, or auditing is off. ",
-                               addr) + base;
+            return fmt::format(
+                       "connect() to {} failed with EACCES (13) while the audit log covers that time and "
+                       "holds no matching AVC: a dontaudit rule may hide the denial, or auditing is off. ",
+                       addr) +
+                   base;
         if (f.cause == "dac.socket_permission") {
             std::string s = fmt::format("connect() to the unix socket {} failed with EACCES (13). ", addr);
             if (opt_.have_audit_log)
-                s += "The audit log covers that time and holds no matching AVC, so file permissions (owner, group, "
+                s += "The audit log covers that time and holds no matching AVC, so file permissions (owner, "
+                     "group, "
                      "mode or ACL along the path) are the likely cause; a dontaudit'ed SELinux denial is the "
                      "alternative.";
             else
@@ -465,13 +497,15 @@ private:
             return s;
         }
         if (f.cause == "selinux.permissive_denial" && f.selinux)
-            return fmt::format("SELinux logged {} {{ {} }} on {} with permissive=1: the access works today but "
-                               "will fail with EACCES (a 502) once the domain or host is enforcing.",
-                               f.selinux->source_type, join_words(f.selinux->permissions), addr);
+            return fmt::format(
+                "SELinux logged {} {{ {} }} on {} with permissive=1: the access works today but "
+                "will fail with EACCES (a 502) once the domain or host is enforcing.",
+                f.selinux->source_type, join_words(f.selinux->permissions), addr);
         if ((f.cause == "selinux.socket_file_label" || f.cause == "selinux.unix_socket_connect") && f.selinux)
-            return fmt::format("SELinux denied {} {{ {} }} on {} ({} of type {}): {} AVC(s). ", f.selinux->source_type,
-                               join_words(f.selinux->permissions), addr, f.selinux->tclass, f.selinux->target_type,
-                               f.selinux->avc_count) + base;
+            return fmt::format("SELinux denied {} {{ {} }} on {} ({} of type {}): {} AVC(s). ",
+                               f.selinux->source_type, join_words(f.selinux->permissions), addr,
+                               f.selinux->tclass, f.selinux->target_type, f.selinux->avc_count) +
+                   base;
         return base;
     }
 
@@ -486,12 +520,14 @@ private:
             }
         if (!f.requests.empty()) path = request_path(f.requests.front());
         if (!host.empty())
-            v.push_back("curl -sS -o /dev/null -w '%{http_code}\\n' " + text::shell_quote("http://" + host + path));
+            v.push_back("curl -sS -o /dev/null -w '%{http_code}\\n' " +
+                        text::shell_quote("http://" + host + path));
         if (is_selinux_cause(f.cause))
             v.push_back("ausearch -m AVC -ts recent -c nginx");
-        else if (f.upstream.transport == "unix" && f.upstream.path && text::is_safe_for_command(*f.upstream.path))
-            v.push_back("curl -sS -o /dev/null -w '%{http_code}\\n' --unix-socket " + text::shell_quote(*f.upstream.path) +
-                        " http://localhost/");
+        else if (f.upstream.transport == "unix" && f.upstream.path &&
+                 text::is_safe_for_command(*f.upstream.path))
+            v.push_back("curl -sS -o /dev/null -w '%{http_code}\\n' --unix-socket " +
+                        text::shell_quote(*f.upstream.path) + " http://localhost/");
         else if (f.upstream.port && !f.upstream.host.empty() && plausible_host(f.upstream.host))
             v.push_back("curl -sS -m 5 -o /dev/null -w '%{http_code}\\n' " +
                         text::shell_quote(fmt::format("http://{}/", f.upstream.address)));
@@ -526,18 +562,20 @@ private:
             const auto& g = groups[gi];
             for (const auto& s : g.samples.items()) nginx_samples.push_back(s);
             for (const auto& x : g.servers.items())
-                if (std::find(f.servers.begin(), f.servers.end(), x) == f.servers.end()) f.servers.push_back(x);
+                if (std::find(f.servers.begin(), f.servers.end(), x) == f.servers.end())
+                    f.servers.push_back(x);
             for (const auto& x : g.hosts.items())
                 if (std::find(f.hosts.begin(), f.hosts.end(), x) == f.hosts.end()) f.hosts.push_back(x);
             for (const auto& x : g.requests.items())
                 if (f.requests.size() < 3) f.requests.push_back(x);
         }
-        std::stable_sort(nginx_samples.begin(), nginx_samples.end(), [&](const sample_line& x, const sample_line& y) {
-            bool ix = b.lines.empty() || b.lines.count({x.file, x.line});
-            bool iy = b.lines.empty() || b.lines.count({y.file, y.line});
-            if (ix != iy) return ix;
-            return x < y;
-        });
+        std::stable_sort(nginx_samples.begin(), nginx_samples.end(),
+                         [&](const sample_line& x, const sample_line& y) {
+                             bool ix = b.lines.empty() || b.lines.count({x.file, x.line});
+                             bool iy = b.lines.empty() || b.lines.count({y.file, y.line});
+                             if (ix != iy) return ix;
+                             return x < y;
+                         });
         for (const auto& s : nginx_samples) {
             if (f.evidence.size() >= max_nginx_evidence) break;
             f.evidence.push_back({"nginx", opt_.files.at(s.file), s.line, s.text});
@@ -555,11 +593,12 @@ private:
             selinux_confidence(b);
         } else if (f.cause == "dac.socket_permission") {
             f.confidence = opt_.have_audit_log ? "likely" : "possible";
-            f.settle = opt_.have_audit_log
-                           ? "namei -l on the socket path as the worker user, or semodule -DB to rule out a "
-                             "dontaudit'ed SELinux denial"
-                           : "the audit log of that time (an AVC would make it SELinux) and namei -l on the socket "
-                             "path (owner, group, mode of every component)";
+            f.settle =
+                opt_.have_audit_log
+                    ? "namei -l on the socket path as the worker user, or semodule -DB to rule out a "
+                      "dontaudit'ed SELinux denial"
+                    : "the audit log of that time (an AVC would make it SELinux) and namei -l on the socket "
+                      "path (owner, group, mode of every component)";
         } else {
             f.confidence = "confirmed";
         }
@@ -575,7 +614,8 @@ private:
             if (f.upstream.port) c.port = *f.upstream.port;
             if (f.upstream.path) c.socket_path = *f.upstream.path;
             if (c.tclass == "unix_stream_socket") c.peer_domain = f.selinux->target_type;
-            if (!c.target_type.empty() || c.port >= 0) f.fixes = build_selinux_fixes(*opt_.policy, c, warnings_);
+            if (!c.target_type.empty() || c.port >= 0)
+                f.fixes = build_selinux_fixes(*opt_.policy, c, warnings_);
         }
         if (!is_selinux_cause(f.cause) || f.fixes.empty()) {
             remedy_context rc;

@@ -18,7 +18,7 @@ struct diagnose_options {
     bool have_error_log = false;
     bool have_audit_log = false;
     const policy::policy_view* policy = nullptr;  // never null when called from cli
-    std::string worker_user;  // live mode, when known
+    std::string worker_user;                      // live mode, when known
 };
 
 diagnosis diagnose(const evidence_store& ev, const diagnose_options& opt);

@@ -88,19 +88,22 @@ void failure_group::merge(const failure_group& o) {
 
 std::string upstream_key(const parse::upstream_address& a) {
     switch (a.kind) {
-        case parse::transport::unix_socket: return fmt::format("unix:{}", a.path);
+        case parse::transport::unix_socket:
+            return fmt::format("unix:{}", a.path);
         case parse::transport::tcp:
             if (a.port < 0) return std::string(a.host);
             if (a.host.find(':') != std::string_view::npos) return fmt::format("[{}]:{}", a.host, a.port);
             return fmt::format("{}:{}", a.host, a.port);
-        case parse::transport::name: break;
+        case parse::transport::name:
+            break;
     }
     return std::string(a.host);
 }
 
 uint32_t evidence_store::group_for(const parse::upstream_failure& f, const parse::upstream_address& a) {
     std::string addr = upstream_key(a);
-    std::string key = fmt::format("{}|{}|{}|{}", static_cast<int>(f.kind), static_cast<int>(f.phase), f.err, addr);
+    std::string key =
+        fmt::format("{}|{}|{}|{}", static_cast<int>(f.kind), static_cast<int>(f.phase), f.err, addr);
     if (auto it = group_index_.find(key); it != group_index_.end()) return it->second;
     failure_group g;
     g.kind = f.kind;
@@ -125,7 +128,8 @@ void evidence_store::add_failure(const parse::nginx_line& l, const parse::upstre
         return;
     }
     parse::upstream_address a = parse::parse_upstream_address(
-        f.kind == parse::failure_kind::resolve_failed && !f.resolve_name.empty() ? f.resolve_name : f.address);
+        f.kind == parse::failure_kind::resolve_failed && !f.resolve_name.empty() ? f.resolve_name
+                                                                                 : f.address);
     if (f.kind == parse::failure_kind::resolve_failed) a.kind = parse::transport::name;
     uint32_t gi = group_for(f, a);
     failure_group& g = groups_[gi];
@@ -176,15 +180,17 @@ void evidence_store::add_denial(parse::avc_denial&& d, uint32_t file) {
         ++unrelated_nginx_denials_;
         std::string perms;
         for (const auto& p : d.permissions) perms += (perms.empty() ? "" : " ") + p;
-        unrelated_samples_.offer(fmt::format("{{ {} }} {} -> {}:{}", perms, d.source_type, d.target_type, d.tclass));
+        unrelated_samples_.offer(
+            fmt::format("{{ {} }} {} -> {}:{}", perms, d.source_type, d.target_type, d.tclass));
         return;
     }
     std::string perms;
     for (const auto& p : d.permissions) perms += p + ",";
-    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.source_type, d.target_type, d.tclass, perms,
-                                  d.permissive, d.dest_port, d.saddr_port, d.fport, d.saddr_host, d.saddr_path, d.path,
-                                  d.name);
-    auto [it, fresh] = denial_index_.try_emplace(std::move(key), static_cast<uint32_t>(denial_groups_.size()));
+    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.source_type, d.target_type,
+                                  d.tclass, perms, d.permissive, d.dest_port, d.saddr_port, d.fport,
+                                  d.saddr_host, d.saddr_path, d.path, d.name);
+    auto [it, fresh] =
+        denial_index_.try_emplace(std::move(key), static_cast<uint32_t>(denial_groups_.size()));
     if (fresh) denial_groups_.emplace_back();
     denial_group& g = denial_groups_[it->second];
     ++g.count;
@@ -217,8 +223,10 @@ void evidence_store::merge(evidence_store&& o) {
     std::vector<uint32_t> dremap(o.denial_groups_.size());
     for (auto& [key, idx] : o.denial_index_) {
         auto [it, fresh] = denial_index_.try_emplace(key, static_cast<uint32_t>(denial_groups_.size()));
-        if (fresh) denial_groups_.push_back(std::move(o.denial_groups_[idx]));
-        else denial_groups_[it->second].merge(std::move(o.denial_groups_[idx]));
+        if (fresh)
+            denial_groups_.push_back(std::move(o.denial_groups_[idx]));
+        else
+            denial_groups_[it->second].merge(std::move(o.denial_groups_[idx]));
         dremap[idx] = it->second;
     }
     for (auto r : o.denial_refs_) {

@@ -104,9 +104,7 @@ struct audit_coverage {
 
 struct time_window {
     std::optional<int64_t> since_ms, until_ms;
-    bool contains(int64_t t) const {
-        return (!since_ms || t >= *since_ms) && (!until_ms || t <= *until_ms);
-    }
+    bool contains(int64_t t) const { return (!since_ms || t >= *since_ms) && (!until_ms || t <= *until_ms); }
 };
 
 class evidence_store {
@@ -115,8 +113,8 @@ public:
 
     // One NGINX line that classify_upstream_failure accepted, at UTC time `t_ms`. `raw`
     // is the line as read.
-    void add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, int64_t t_ms, uint32_t file,
-                     uint64_t line, std::string_view raw);
+    void add_failure(const parse::nginx_line& l, const parse::upstream_failure& f, int64_t t_ms,
+                     uint32_t file, uint64_t line, std::string_view raw);
     // One denial (any domain; filtered here to what the diagnosis needs).
     void add_denial(parse::avc_denial&& d, uint32_t file);
     // Audit records seen (for the coverage of the audit inputs).

@@ -24,14 +24,14 @@ struct upstream_ref {
 struct evidence_line {
     std::string source;  // "nginx" | "audit" | "host" | "policy"
     std::string file;
-    uint64_t line = 0;   // 0 when not from a file
-    std::string text;    // as read: untrusted, escape on output
+    uint64_t line = 0;  // 0 when not from a file
+    std::string text;   // as read: untrusted, escape on output
 };
 
 struct fix {
     std::string id;  // stable: "boolean", "label-port", "label-socket", "local-module", ...
     std::string summary;
-    bool least_privilege = false;  // true for the first (recommended) fix of a finding
+    bool least_privilege = false;       // true for the first (recommended) fix of a finding
     std::vector<std::string> commands;  // each a complete shell command, words quoted
     bool verified = false;              // proven against the policy in memory
     std::optional<uint64_t> grants;     // (src, tgt, class, perm) pairs added
@@ -40,7 +40,7 @@ struct fix {
     std::string note;                   // why / caveats, one or two sentences
     // For the Ansible and script renderers: what the fix changes, structured.
     struct change {
-        std::string kind;   // "seboolean" | "seport" | "sefcontext" | "restorecon" | "module" | "manual"
+        std::string kind;  // "seboolean" | "seport" | "sefcontext" | "restorecon" | "module" | "manual"
         std::map<std::string, std::string> args;  // name/state, ports/proto/setype, target/setype...
     };
     std::vector<change> changes;
@@ -60,29 +60,29 @@ struct finding {
     std::string cause;       // id from the catalogue (PRODUCT.md)
     std::string confidence;  // "confirmed" | "likely" | "possible"
     upstream_ref upstream;
-    uint64_t count = 0;      // failure lines it explains
+    uint64_t count = 0;  // failure lines it explains
     std::optional<int64_t> first_seen_ms, last_seen_ms;
     std::optional<selinux_detail> selinux;
     std::vector<evidence_line> evidence;
     std::vector<fix> fixes;
-    std::vector<std::string> verify;   // commands to check the fix worked
-    std::string explanation;            // one paragraph: what happened and why
-    std::string settle;                 // for likely/possible: which input would decide
-    std::vector<std::string> servers;   // NGINX server names seen on the failing lines
-    std::vector<std::string> hosts;     // Host headers seen
-    std::vector<std::string> requests;  // a few sample request lines
-    std::string location;               // live mode: "server X, location /api" from the config
-    std::vector<int64_t> failure_times_ms;  // for timelines (bounded sample, sorted)
-    std::vector<int64_t> denial_times_ms;   // idem
+    std::vector<std::string> verify;           // commands to check the fix worked
+    std::string explanation;                   // one paragraph: what happened and why
+    std::string settle;                        // for likely/possible: which input would decide
+    std::vector<std::string> servers;          // NGINX server names seen on the failing lines
+    std::vector<std::string> hosts;            // Host headers seen
+    std::vector<std::string> requests;         // a few sample request lines
+    std::string location;                      // live mode: "server X, location /api" from the config
+    std::vector<int64_t> failure_times_ms;     // for timelines (bounded sample, sorted)
+    std::vector<int64_t> denial_times_ms;      // idem
     std::map<std::string, std::string> facts;  // extra key/values (probe result, DAC walk...)
 };
 
 struct input_summary {
     std::string file;
-    std::string kind;   // "nginx" | "audit"
+    std::string kind;  // "nginx" | "audit"
     uint64_t bytes = 0;
     uint64_t lines = 0;
-    uint64_t records = 0;     // matched (failure lines / audit records)
+    uint64_t records = 0;  // matched (failure lines / audit records)
     uint64_t malformed = 0;
     uint64_t overlong = 0;
     std::string truncated;
@@ -93,10 +93,10 @@ struct diagnosis {
     std::vector<finding> findings;
     std::vector<std::string> warnings;
     std::vector<input_summary> inputs;
-    std::string policy_source;   // "policy.33 at PATH" | "built-in RHEL targeted knowledge (assumed)"
+    std::string policy_source;  // "policy.33 at PATH" | "built-in RHEL targeted knowledge (assumed)"
     bool policy_assumed = true;
-    std::string booleans_source; // "values stored in the policy file (defaults)" | "host's current values"
-    std::string time_zone;       // the zone local stamps were read in
+    std::string booleans_source;  // "values stored in the policy file (defaults)" | "host's current values"
+    std::string time_zone;        // the zone local stamps were read in
     bool live = false;
     // Live mode: SELinux mode, policy, nginx user, sockets, upstream inventory... the
     // JSON "host" object as host/ builds it (null offline).

@@ -13,10 +13,10 @@ struct remedy_context {
     std::string transport;  // "tcp" | "unix"
     std::string host;       // may be empty
     int port = -1;
-    std::string path;       // unix socket path
-    std::string scheme;     // "http", "fastcgi", "uwsgi", ... (may be empty)
-    std::string address;    // as in the finding
-    std::string phase;      // "connecting" | "reading_header" | ... (timeouts)
+    std::string path;         // unix socket path
+    std::string scheme;       // "http", "fastcgi", "uwsgi", ... (may be empty)
+    std::string address;      // as in the finding
+    std::string phase;        // "connecting" | "reading_header" | ... (timeouts)
     std::string worker_user;  // live mode: the NGINX worker user, when known
 };
 

@@ -50,7 +50,8 @@ std::string find_nginx_binary() {
         size_t pos = 0;
         while (pos <= ps.size()) {
             size_t colon = ps.find(':', pos);
-            std::string_view dir = ps.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos);
+            std::string_view dir =
+                ps.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos);
             if (!dir.empty() && dir.front() == '/') {
                 std::string cand = std::string(dir) + "/nginx";
                 if (access(cand.c_str(), X_OK) == 0) return cand;
@@ -89,7 +90,8 @@ std::vector<nginx_process> running_nginx() {
         p.master = cmd->find("master process") != std::string::npos;
         if (auto st = read_small_file(base + "/status", nullptr, 8192)) {
             auto at = st->find("\nUid:");
-            if (at != std::string::npos) p.uid = static_cast<uint32_t>(std::strtoul(st->c_str() + at + 5, nullptr, 10));
+            if (at != std::string::npos)
+                p.uid = static_cast<uint32_t>(std::strtoul(st->c_str() + at + 5, nullptr, 10));
         }
         if (p.master) {
             // "nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf -p /x"
@@ -276,13 +278,14 @@ private:
                      std::to_string(master->pid) + "); name another with --nginx-conf");
             if (!bin.empty()) {
                 command_result cr = run_command(argv, command_timeout_ms);
-                if (cr.started && !cr.timed_out && cr.exit_code == 0 && !parse::split_nginx_dump(cr.out).empty()) {
+                if (cr.started && !cr.timed_out && cr.exit_code == 0 &&
+                    !parse::split_nginx_dump(cr.out).empty()) {
                     r = parse::parse_nginx_conf(cr.out, "nginx -T", co);
                     source = "nginx -T";
                 } else {
                     std::string why = cr.timed_out ? "timed out" : cr.err.substr(0, cr.err.find('\n'));
-                    warn(fmt::format("nginx -T failed ({}); reading {} instead", why.empty() ? "no output" : why,
-                                     conf_path));
+                    warn(fmt::format("nginx -T failed ({}); reading {} instead",
+                                     why.empty() ? "no output" : why, conf_path));
                 }
             }
             if (source.empty()) {
@@ -298,7 +301,8 @@ private:
                 r = parse::parse_nginx_conf(*text, dump, co);
                 source = dump;
             } else {
-                std::string conf_path = build_.count("conf-path") ? build_["conf-path"] : "/etc/nginx/nginx.conf";
+                std::string conf_path =
+                    build_.count("conf-path") ? build_["conf-path"] : "/etc/nginx/nginx.conf";
                 co.conf_dir = dirname_of(conf_path);
                 r = parse::read_nginx_conf(under_root(root_, conf_path), co);
                 source = "file " + under_root(root_, conf_path);
@@ -331,8 +335,9 @@ private:
         for (const auto& p : procs_)
             if (!p.master) worker_users.insert(user_name_of(root_, p.uid));
         if (worker_users.size() == 1 && *worker_users.begin() != user && opt_.nginx_conf.empty()) {
-            warn(fmt::format("running nginx workers run as {} but the configuration says {}: using the workers' user",
-                             *worker_users.begin(), user));
+            warn(fmt::format(
+                "running nginx workers run as {} but the configuration says {}: using the workers' user",
+                *worker_users.begin(), user));
             user = *worker_users.begin();
             source = "running worker processes";
         }
@@ -388,8 +393,10 @@ private:
         }
         for (const auto& f : files) {
             std::string why;
-            if (readable(f, why)) out.push_back(f);
-            else warn(fmt::format("cannot read {}: {}", f, why));
+            if (readable(f, why))
+                out.push_back(f);
+            else
+                warn(fmt::format("cannot read {}: {}", f, why));
         }
     }
 
@@ -398,8 +405,11 @@ private:
         nlohmann::json configured = nlohmann::json::array();
         if (conf_ok_) {
             for (const auto& e : conf_.error_logs) {
-                configured.push_back({{"path", e.path}, {"level", e.level}, {"context", e.context},
-                                      {"file", e.file}, {"line", e.line}});
+                configured.push_back({{"path", e.path},
+                                      {"level", e.level},
+                                      {"context", e.context},
+                                      {"file", e.file},
+                                      {"line", e.line}});
                 add_log_set(e.path, fmt::format("error_log at {}:{}", e.file, e.line), f_.error_logs, seen);
             }
         }
@@ -418,13 +428,16 @@ private:
         auto files = ingest::find_rotations(audit);
         if (files.empty()) {
             std::string why;
-            bool dir_readable = readable(under_root(root_, "/var/log/audit"), why) || why != std::strerror(EACCES);
+            bool dir_readable =
+                readable(under_root(root_, "/var/log/audit"), why) || why != std::strerror(EACCES);
             if (!dir_readable)
-                warn(fmt::format("cannot read {}: {} (run as root)", under_root(root_, "/var/log/audit"), why));
+                warn(fmt::format("cannot read {}: {} (run as root)", under_root(root_, "/var/log/audit"),
+                                 why));
             else if (live_ && !auditd)
-                warn(fmt::format("no audit log: {} does not exist and auditd is not running, so SELinux denials "
-                                 "are not recorded there (the kernel log may have them: journalctl -k)",
-                                 audit));
+                warn(fmt::format(
+                    "no audit log: {} does not exist and auditd is not running, so SELinux denials "
+                    "are not recorded there (the kernel log may have them: journalctl -k)",
+                    audit));
             else
                 warn(fmt::format("no audit log: {} does not exist", audit));
         } else {
@@ -432,8 +445,11 @@ private:
                 warn(fmt::format("auditd is not running: {} may be stale and recent denials missing", audit));
             for (const auto& f : files) {
                 std::string why;
-                if (readable(f, why)) f_.audit_logs.push_back(f);
-                else warn(fmt::format("cannot read {}: {}{}", f, why, why == std::strerror(EACCES) ? " (run as root)" : ""));
+                if (readable(f, why))
+                    f_.audit_logs.push_back(f);
+                else
+                    warn(fmt::format("cannot read {}: {}{}", f, why,
+                                     why == std::strerror(EACCES) ? " (run as root)" : ""));
             }
         }
         f_.host["audit_logs"] = f_.audit_logs;
@@ -459,8 +475,10 @@ private:
                     warn(fmt::format("cannot read /proc/net/{}: {}", n, err));
                     continue;
                 }
-                if (std::string_view(n) == "unix") add_listeners(parse_proc_net_unix(*t));
-                else add_listeners(parse_proc_net_tcp(*t, std::string_view(n) == "tcp6"));
+                if (std::string_view(n) == "unix")
+                    add_listeners(parse_proc_net_unix(*t));
+                else
+                    add_listeners(parse_proc_net_tcp(*t, std::string_view(n) == "tcp6"));
             }
             source = "/proc/net";
         } else {
@@ -469,8 +487,10 @@ private:
             if (DIR* d = opendir(dir.c_str())) {
                 while (dirent* e = readdir(d)) {
                     std::string n = e->d_name;
-                    if (n.rfind("ss_", 0) == 0) ss.push_back(dir + "/" + n);
-                    else if (n.rfind("netstat_", 0) == 0) netstat.push_back(dir + "/" + n);
+                    if (n.rfind("ss_", 0) == 0)
+                        ss.push_back(dir + "/" + n);
+                    else if (n.rfind("netstat_", 0) == 0)
+                        netstat.push_back(dir + "/" + n);
                 }
                 closedir(d);
             }
@@ -484,12 +504,15 @@ private:
             for (const char* n : {"tcp", "tcp6", "unix"}) {
                 auto t = read_small_file(under_root(root_, std::string("/proc/net/") + n));
                 if (!t) continue;
-                if (std::string_view(n) == "unix") add_listeners(parse_proc_net_unix(*t));
-                else add_listeners(parse_proc_net_tcp(*t, std::string_view(n) == "tcp6"));
+                if (std::string_view(n) == "unix")
+                    add_listeners(parse_proc_net_unix(*t));
+                else
+                    add_listeners(parse_proc_net_tcp(*t, std::string_view(n) == "tcp6"));
             }
             source = dir;
             if (f_.listeners.empty())
-                warn(fmt::format("no listening sockets in the collected tree (no ss/netstat output under {})", dir));
+                warn(fmt::format("no listening sockets in the collected tree (no ss/netstat output under {})",
+                                 dir));
         }
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& l : f_.listeners) arr.push_back(listener_json(l));
@@ -511,12 +534,19 @@ private:
             bool present = lstat(under_root(root_, path).c_str(), &st) == 0;
             nlohmann::json s = {{"path", path}, {"exists", present}};
             if (!f_.listeners.empty())
-                s["listening"] = std::any_of(f_.listeners.begin(), f_.listeners.end(),
-                                             [&](const listener& l) { return l.proto == "unix" && l.path == path; });
+                s["listening"] =
+                    std::any_of(f_.listeners.begin(), f_.listeners.end(),
+                                [&](const listener& l) { return l.proto == "unix" && l.path == path; });
             dac_verdict d = check_socket_access(root_, path, f_.nginx_user);
-            s["dac"] = {{"user", f_.nginx_user}, {"checked", d.checked}, {"allowed", d.allowed},
-                        {"denying_path", d.denying_path}, {"owner", d.owner}, {"group", d.group},
-                        {"mode", fmt::format("{:04o}", d.mode)}, {"acl", d.acl}, {"reason", d.reason},
+            s["dac"] = {{"user", f_.nginx_user},
+                        {"checked", d.checked},
+                        {"allowed", d.allowed},
+                        {"denying_path", d.denying_path},
+                        {"owner", d.owner},
+                        {"group", d.group},
+                        {"mode", fmt::format("{:04o}", d.mode)},
+                        {"acl", d.acl},
+                        {"reason", d.reason},
                         {"walk", d.walk}};
             file_label l = socket_label(root_, path);
             s["label"] = {{"actual", l.actual}, {"expected", l.expected}};
@@ -525,9 +555,10 @@ private:
         f_.host["sockets"] = arr;
         nlohmann::json inv = nlohmann::json::array();
         for (const auto& u : f_.upstreams) {
-            nlohmann::json e = {{"address", u.address}, {"directive", u.directive}, {"group", u.group},
-                                {"server_names", u.server_names}, {"listens", u.listens},
-                                {"location", u.location}, {"file", u.file}, {"line", u.line},
+            nlohmann::json e = {{"address", u.address},  {"directive", u.directive},
+                                {"group", u.group},      {"server_names", u.server_names},
+                                {"listens", u.listens},  {"location", u.location},
+                                {"file", u.file},        {"line", u.line},
                                 {"variable", u.variable}};
             if (!u.variable && unix_path(u.address).empty() && !f_.listeners.empty()) {
                 auto colon = u.address.rfind(':');
@@ -555,13 +586,16 @@ private:
         for (const auto& u : f_.upstreams) {
             if (u.variable) continue;
             bool unix_sock = !unix_path(u.address).empty();
-            bool has_port = !unix_sock && u.address.rfind(':') != std::string::npos &&
-                            u.address.find_first_not_of("0123456789", u.address.rfind(':') + 1) == std::string::npos;
-            if ((unix_sock || has_port) && std::find(targets.begin(), targets.end(), u.address) == targets.end())
+            bool has_port =
+                !unix_sock && u.address.rfind(':') != std::string::npos &&
+                u.address.find_first_not_of("0123456789", u.address.rfind(':') + 1) == std::string::npos;
+            if ((unix_sock || has_port) &&
+                std::find(targets.begin(), targets.end(), u.address) == targets.end())
                 targets.push_back(u.address);
         }
         if (targets.size() > max_probes) {
-            warn(fmt::format("{} backends in the configuration: probing the first {}", targets.size(), max_probes));
+            warn(fmt::format("{} backends in the configuration: probing the first {}", targets.size(),
+                             max_probes));
             targets.resize(max_probes);
         }
         std::vector<probe_result> results(targets.size());
@@ -570,14 +604,18 @@ private:
         unsigned n = std::min<unsigned>(probe_threads, static_cast<unsigned>(targets.size()));
         for (unsigned t = 0; t < n; ++t)
             pool.emplace_back([&] {
-                for (size_t i; (i = next++) < targets.size();) results[i] = probe(targets[i], opt_.probe_timeout_ms);
+                for (size_t i; (i = next++) < targets.size();)
+                    results[i] = probe(targets[i], opt_.probe_timeout_ms);
             });
         for (auto& t : pool) t.join();
         nlohmann::json arr = nlohmann::json::array();
         for (size_t i = 0; i < targets.size(); ++i)
-            arr.push_back({{"address", targets[i]}, {"attempted", results[i].attempted},
-                           {"connected", results[i].connected}, {"errno", results[i].err},
-                           {"ms", results[i].ms}, {"detail", results[i].detail}});
+            arr.push_back({{"address", targets[i]},
+                           {"attempted", results[i].attempted},
+                           {"connected", results[i].connected},
+                           {"errno", results[i].err},
+                           {"ms", results[i].ms},
+                           {"detail", results[i].detail}});
         f_.host["probing"] = "on";
         f_.host["probes"] = arr;
     }
@@ -585,6 +623,8 @@ private:
 
 }  // namespace
 
-live_facts collect(const collect_options& o) { return collector(o).run(); }
+live_facts collect(const collect_options& o) {
+    return collector(o).run();
+}
 
 }  // namespace why502::host

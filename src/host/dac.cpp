@@ -63,7 +63,8 @@ std::optional<identity> find_identity(const std::string& root, const std::string
             break;
         }
     }
-    if (!found && !user.empty() && std::all_of(user.begin(), user.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (!found && !user.empty() &&
+        std::all_of(user.begin(), user.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         id.uid = static_cast<uint32_t>(std::stoul(user));
         for (const auto& u : acc.users)
             if (u.id == id.uid) id.gids.push_back(u.gid);
@@ -110,7 +111,8 @@ std::map<std::string, std::vector<acl_entry>> load_getfacl(const std::string& ro
         if (!sd) continue;
         while (dirent* e = readdir(sd)) {
             if (std::strncmp(e->d_name, "getfacl", 7) != 0) continue;
-            if (auto t = read_small_file(sub + "/" + e->d_name)) out.merge(parse_getfacl(*t, acc.users, acc.groups));
+            if (auto t = read_small_file(sub + "/" + e->d_name))
+                out.merge(parse_getfacl(*t, acc.users, acc.groups));
         }
         closedir(sd);
     }
@@ -119,10 +121,14 @@ std::map<std::string, std::vector<acl_entry>> load_getfacl(const std::string& ro
 
 std::string mode_string(const struct stat& st, bool acl) {
     std::string s(10, '-');
-    if (S_ISDIR(st.st_mode)) s[0] = 'd';
-    else if (S_ISSOCK(st.st_mode)) s[0] = 's';
-    else if (S_ISLNK(st.st_mode)) s[0] = 'l';
-    else if (S_ISFIFO(st.st_mode)) s[0] = 'p';
+    if (S_ISDIR(st.st_mode))
+        s[0] = 'd';
+    else if (S_ISSOCK(st.st_mode))
+        s[0] = 's';
+    else if (S_ISLNK(st.st_mode))
+        s[0] = 'l';
+    else if (S_ISFIFO(st.st_mode))
+        s[0] = 'p';
     const char* rwx = "rwxrwxrwx";
     for (int i = 0; i < 9; ++i)
         if (st.st_mode & (0400u >> i)) s[static_cast<size_t>(i) + 1] = rwx[i];
@@ -154,7 +160,8 @@ decision permitted(const struct stat& st, const object_acl& acl, const identity&
     auto has = [&](unsigned perm) { return (perm & want) == want; };
     if (acl.state != acl_state::present) {
         if (st.st_uid == id.uid) return {has((st.st_mode >> 6) & 7u), "owner"};
-        if (in_groups(id, st.st_gid)) return {has((st.st_mode >> 3) & 7u), "group " + acc.group_name(st.st_gid)};
+        if (in_groups(id, st.st_gid))
+            return {has((st.st_mode >> 3) & 7u), "group " + acc.group_name(st.st_gid)};
         return {has(st.st_mode & 7u), "other"};
     }
     unsigned mask = 7;
@@ -174,7 +181,8 @@ decision permitted(const struct stat& st, const object_acl& acl, const identity&
             case acl_tag::group: {
                 uint32_t gid = e.tag == acl_tag::group_obj ? static_cast<uint32_t>(st.st_gid) : e.id;
                 if (!in_groups(id, gid)) break;
-                std::string via = (e.tag == acl_tag::group ? "ACL entry group:" : "group ") + acc.group_name(gid);
+                std::string via =
+                    (e.tag == acl_tag::group ? "ACL entry group:" : "group ") + acc.group_name(gid);
                 if (!found_group) group_via = via;
                 found_group = true;
                 if (has(e.perm)) return {has(e.perm & mask), via + " (ACL mask applies)"};
@@ -210,7 +218,8 @@ std::string describe(const identity& id, const accounts& acc) {
 
 }  // namespace
 
-dac_verdict check_socket_access(const std::string& root, const std::string& socket_path, const std::string& user) {
+dac_verdict check_socket_access(const std::string& root, const std::string& socket_path,
+                                const std::string& user) {
     dac_verdict v;
     std::string path = socket_path;
     if (path.rfind("unix:", 0) == 0) path = path.substr(5);
@@ -281,10 +290,12 @@ dac_verdict check_socket_access(const std::string& root, const std::string& sock
         v.group = acc.group_name(st.st_gid);
         v.mode = st.st_mode & 07777;
         v.acl = a.state == acl_state::present;
-        v.reason = fmt::format("{} may not search (x) the directory {} ({} {}:{}, decided by {}), so it cannot reach {}",
-                               who, logical, mode_string(st, v.acl), v.owner, v.group, d.via, path);
+        v.reason = fmt::format(
+            "{} may not search (x) the directory {} ({} {}:{}, decided by {}), so it cannot reach {}", who,
+            logical, mode_string(st, v.acl), v.owner, v.group, d.via, path);
         if (a.state == acl_state::unknown)
-            v.reason += fmt::format("; ACLs unknown for {}: the collected tree keeps none (no getfacl output)", logical);
+            v.reason += fmt::format(
+                "; ACLs unknown for {}: the collected tree keeps none (no getfacl output)", logical);
         return false;
     };
 
@@ -307,8 +318,9 @@ dac_verdict check_socket_access(const std::string& root, const std::string& sock
         if (lstat(real.c_str(), &st) != 0) {
             int e = errno;
             v.checked = false;
-            v.reason = e == ENOENT ? fmt::format("{} does not exist{}", logical, live ? "" : " in the collected tree")
-                                   : fmt::format("cannot examine {}: {}", logical, std::strerror(e));
+            v.reason = e == ENOENT
+                           ? fmt::format("{} does not exist{}", logical, live ? "" : " in the collected tree")
+                           : fmt::format("cannot examine {}: {}", logical, std::strerror(e));
             return v;
         }
         if (S_ISLNK(st.st_mode)) {
@@ -355,15 +367,18 @@ dac_verdict check_socket_access(const std::string& root, const std::string& sock
         decision d = permitted(st, a, *id, 2, acc);
         v.allowed = d.allowed;
         if (!d.allowed) v.denying_path = logical;
-        v.reason = d.allowed ? fmt::format("{} may search every directory of {} and write to it ({} {}:{}, via {}){}",
-                                           who, logical, mode_string(st, v.acl), v.owner, v.group, d.via, kind)
-                             : fmt::format("{} may not write to the socket {} ({} {}:{}, decided by {}): connect() "
-                                           "needs write permission on the socket file{}",
-                                           who, logical, mode_string(st, v.acl), v.owner, v.group, d.via, kind);
+        v.reason = d.allowed ? fmt::format(
+                                   "{} may search every directory of {} and write to it ({} {}:{}, via {}){}",
+                                   who, logical, mode_string(st, v.acl), v.owner, v.group, d.via, kind)
+                             : fmt::format(
+                                   "{} may not write to the socket {} ({} {}:{}, decided by {}): connect() "
+                                   "needs write permission on the socket file{}",
+                                   who, logical, mode_string(st, v.acl), v.owner, v.group, d.via, kind);
         if (!acl_unknown.empty()) {
             std::string list;
             for (const auto& p : acl_unknown) list += (list.empty() ? "" : ", ") + p;
-            v.reason += fmt::format("; ACLs unknown for {}: the collected tree keeps none (no getfacl output)", list);
+            v.reason +=
+                fmt::format("; ACLs unknown for {}: the collected tree keeps none (no getfacl output)", list);
         }
         return v;
     }

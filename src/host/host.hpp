@@ -42,24 +42,24 @@ struct listener {
     std::string proto;    // "tcp" | "tcp6" | "unix"
     std::string address;  // "127.0.0.1", "::1", "0.0.0.0", "::"; empty for unix
     int port = -1;
-    std::string path;     // unix socket path ("@name" for abstract sockets)
+    std::string path;  // unix socket path ("@name" for abstract sockets)
     uint32_t inode = 0;
     std::string process;  // "python3 (pid 1234)" when the source says (ss, netstat)
 };
 
 struct live_facts {
-    nlohmann::json host;                    // everything found, for the JSON "host" object
-    std::vector<std::string> error_logs;    // existing files + rotations, oldest first
-    std::vector<std::string> audit_logs;    // /var/log/audit/audit.log + rotations, if readable
-    std::optional<std::string> policy_path; // the loaded policy file (under root)
+    nlohmann::json host;                     // everything found, for the JSON "host" object
+    std::vector<std::string> error_logs;     // existing files + rotations, oldest first
+    std::vector<std::string> audit_logs;     // /var/log/audit/audit.log + rotations, if readable
+    std::optional<std::string> policy_path;  // the loaded policy file (under root)
     std::map<std::string, bool> booleans;
-    bool booleans_known = false;            // CURRENT values (libselinux / getsebool -a)
-    std::string selinux_mode;               // "enforcing" | "permissive" | "disabled" | "unknown"
-    std::string apparmor;                   // "enabled" | "disabled" | "" (not available)
-    std::string nginx_user;                 // worker user
-    std::vector<upstream_use> upstreams;    // inventory from the config
+    bool booleans_known = false;          // CURRENT values (libselinux / getsebool -a)
+    std::string selinux_mode;             // "enforcing" | "permissive" | "disabled" | "unknown"
+    std::string apparmor;                 // "enabled" | "disabled" | "" (not available)
+    std::string nginx_user;               // worker user
+    std::vector<upstream_use> upstreams;  // inventory from the config
     std::vector<listener> listeners;
-    std::vector<std::string> warnings;      // what could not be read, one line each
+    std::vector<std::string> warnings;  // what could not be read, one line each
 };
 
 live_facts collect(const collect_options& o);
@@ -71,12 +71,12 @@ live_facts collect(const collect_options& o);
 // kept it, else ACLs are reported unknown). The root user is always allowed.
 struct dac_verdict {
     bool allowed = true;
-    bool checked = false;      // false: could not tell (path missing, user unknown)
-    std::string denying_path;  // the directory or socket that refuses
-    std::string owner, group;  // of the denying path (of the socket when allowed)
-    unsigned mode = 0;         // permission bits (07777) of that path
-    bool acl = false;          // that path carries a POSIX ACL that took part
-    std::string reason;        // one sentence for the report
+    bool checked = false;           // false: could not tell (path missing, user unknown)
+    std::string denying_path;       // the directory or socket that refuses
+    std::string owner, group;       // of the denying path (of the socket when allowed)
+    unsigned mode = 0;              // permission bits (07777) of that path
+    bool acl = false;               // that path carries a POSIX ACL that took part
+    std::string reason;             // one sentence for the report
     std::vector<std::string> walk;  // "drwxr-xr-x root:root /run" per step, for evidence
 };
 dac_verdict check_socket_access(const std::string& root, const std::string& socket_path,

@@ -90,7 +90,9 @@ int connect_within(int family, const sockaddr* sa, socklen_t len, int timeout_ms
     return err;
 }
 
-std::string errno_text(int e) { return fmt::format("{} ({})", std::strerror(e), e); }
+std::string errno_text(int e) {
+    return fmt::format("{} ({})", std::strerror(e), e);
+}
 
 }  // namespace
 
@@ -98,7 +100,8 @@ probe_result probe(const std::string& address, int timeout_ms) {
     probe_result r;
     auto t = parse_target(address);
     if (!t) {
-        r.detail = fmt::format("cannot probe \"{}\": not an address with a port or a unix socket path", address);
+        r.detail =
+            fmt::format("cannot probe \"{}\": not an address with a port or a unix socket path", address);
         return r;
     }
     r.attempted = true;
@@ -117,7 +120,8 @@ probe_result probe(const std::string& address, int timeout_ms) {
         std::memcpy(sun.sun_path, t->path.data(), t->path.size());
         if (t->path[0] == '@') sun.sun_path[0] = '\0';  // abstract namespace
         r.err = connect_within(AF_UNIX, reinterpret_cast<sockaddr*>(&sun),
-                               static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + t->path.size()), timeout_ms);
+                               static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + t->path.size()),
+                               timeout_ms);
         r.ms = elapsed_ms();
         r.connected = r.err == 0;
         // Probing as root says whether the backend is up, not whether the worker may
@@ -146,11 +150,13 @@ probe_result probe(const std::string& address, int timeout_ms) {
     std::string tried;
     for (addrinfo* ai = res; ai; ai = ai->ai_next) {
         char host[INET6_ADDRSTRLEN] = {};
-        const void* raw = ai->ai_family == AF_INET6
-                              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr)
-                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr);
+        const void* raw =
+            ai->ai_family == AF_INET6
+                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr)
+                : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr);
         inet_ntop(ai->ai_family, raw, host, sizeof host);
-        tried = ai->ai_family == AF_INET6 ? fmt::format("[{}]:{}", host, t->port) : fmt::format("{}:{}", host, t->port);
+        tried = ai->ai_family == AF_INET6 ? fmt::format("[{}]:{}", host, t->port)
+                                          : fmt::format("{}:{}", host, t->port);
         int left = timeout_ms - static_cast<int>(elapsed_ms());
         r.err = connect_within(ai->ai_family, ai->ai_addr, ai->ai_addrlen, std::max(left, 1));
         if (r.err == 0) break;
@@ -201,7 +207,8 @@ std::string listener_hint(const std::vector<listener>& ls, const std::string& ho
             if (std::find(same_port.begin(), same_port.end(), s) == same_port.end()) same_port.push_back(s);
         }
     std::string wanted = show(host, port);
-    if (same_port.empty()) return fmt::format("nothing listens on {} (no listening socket on port {} at all)", wanted, port);
+    if (same_port.empty())
+        return fmt::format("nothing listens on {} (no listening socket on port {} at all)", wanted, port);
     std::string list;
     for (const auto& s : same_port) list += (list.empty() ? "" : ", ") + s;
     return fmt::format("nothing listens on {}, but something listens on {}", wanted, list);

@@ -113,7 +113,8 @@ selinux_state read_selinux(const std::string& root) {
             s.policy_path = ip;
             s.warnings.push_back(fmt::format("the loaded policy file is not readable; using {}", *ip));
         } else {
-            s.warnings.push_back("no readable SELinux policy file: fixes cannot be verified against the policy");
+            s.warnings.push_back(
+                "no readable SELinux policy file: fixes cannot be verified against the policy");
         }
         if (s.policy_path) {
             j["policy_path"] = *s.policy_path;
@@ -159,9 +160,11 @@ selinux_state read_selinux(const std::string& root) {
     } else if (config.count("SELINUX")) {
         s.mode = config["SELINUX"];
         j["mode_source"] = config_path + " (configured mode, not observed)";
-        s.warnings.push_back("no sestatus output in the collected tree: the SELinux mode is the configured one");
+        s.warnings.push_back(
+            "no sestatus output in the collected tree: the SELinux mode is the configured one");
     } else {
-        s.warnings.push_back("the SELinux mode of the collected host is unknown (no sestatus, no etc/selinux/config)");
+        s.warnings.push_back(
+            "the SELinux mode of the collected host is unknown (no sestatus, no etc/selinux/config)");
     }
     if (auto gb = read_sos(root, "selinux", getsebool_files)) {
         s.booleans = parse_getsebool(gb->second);

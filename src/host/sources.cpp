@@ -252,7 +252,8 @@ std::vector<listener> parse_netstat(std::string_view text) {
         l.proto = "unix";
         size_t k = static_cast<size_t>(st - f.begin()) + 1;
         if (k < f.size()) (void)parse_num(f[k++], l.inode);
-        if (k < f.size() && (f[k] == "-" || netstat_process(f[k]).size())) l.process = netstat_process(f[k++]);
+        if (k < f.size() && (f[k] == "-" || netstat_process(f[k]).size()))
+            l.process = netstat_process(f[k++]);
         if (k < f.size()) {
             size_t start = static_cast<size_t>(f[k].data() - line.data());
             l.path = std::string(trim(line.substr(start)));
@@ -301,7 +302,8 @@ std::vector<account> parse_group(std::string_view text) {
         size_t pos = 0;
         while (pos <= members.size() && !members.empty()) {
             auto comma = members.find(',', pos);
-            std::string_view m = trim(members.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+            std::string_view m = trim(
+                members.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
             if (!m.empty()) a.members.emplace_back(m);
             if (comma == std::string_view::npos) break;
             pos = comma + 1;
@@ -406,8 +408,15 @@ std::optional<std::vector<acl_entry>> decode_posix_acl(std::string_view bytes) {
         acl_entry e;
         uint16_t tag = le16(at);
         switch (tag) {
-            case 0x01: case 0x02: case 0x04: case 0x08: case 0x10: case 0x20: break;
-            default: return std::nullopt;
+            case 0x01:
+            case 0x02:
+            case 0x04:
+            case 0x08:
+            case 0x10:
+            case 0x20:
+                break;
+            default:
+                return std::nullopt;
         }
         e.tag = static_cast<acl_tag>(tag);
         e.perm = le16(at + 2) & 7u;
@@ -417,7 +426,8 @@ std::optional<std::vector<acl_entry>> decode_posix_acl(std::string_view bytes) {
     return out;
 }
 
-std::map<std::string, std::vector<acl_entry>> parse_getfacl(std::string_view text, const std::vector<account>& users,
+std::map<std::string, std::vector<acl_entry>> parse_getfacl(std::string_view text,
+                                                            const std::vector<account>& users,
                                                             const std::vector<account>& groups) {
     std::map<std::string, std::vector<acl_entry>> out;
     std::string current;
@@ -434,7 +444,8 @@ std::map<std::string, std::vector<acl_entry>> parse_getfacl(std::string_view tex
         auto c1 = line.find(':');
         auto c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
         if (c2 == std::string_view::npos) return;
-        std::string_view kind = line.substr(0, c1), qual = line.substr(c1 + 1, c2 - c1 - 1), perms = line.substr(c2 + 1);
+        std::string_view kind = line.substr(0, c1), qual = line.substr(c1 + 1, c2 - c1 - 1),
+                         perms = line.substr(c2 + 1);
         acl_entry e;
         e.perm = perm_bits(perms);
         if (kind == "user") {
@@ -481,8 +492,10 @@ std::map<std::string, std::string> parse_nginx_v(std::string_view text) {
             std::string word;
             bool quoted = false;
             while (i < rest.size() && (quoted || rest[i] != ' ')) {
-                if (rest[i] == '\'') quoted = !quoted;
-                else word += rest[i];
+                if (rest[i] == '\'')
+                    quoted = !quoted;
+                else
+                    word += rest[i];
                 ++i;
             }
             if (!word.starts_with("--")) continue;
@@ -509,7 +522,8 @@ std::map<std::string, std::string> parse_apparmor_profiles(std::string_view text
             }
         }
         // aa-status: "12 profiles are in enforce mode." then indented names.
-        if (auto at = t.find(" are in "); at != std::string_view::npos && t.find("profiles") != std::string_view::npos) {
+        if (auto at = t.find(" are in ");
+            at != std::string_view::npos && t.find("profiles") != std::string_view::npos) {
             std::string_view m = t.substr(at + 8);
             auto sp = m.find(' ');
             section_mode = std::string(m.substr(0, sp));
@@ -520,7 +534,8 @@ std::map<std::string, std::string> parse_apparmor_profiles(std::string_view text
             section_mode.clear();
             return;
         }
-        if (!section_mode.empty() && (line.front() == ' ' || line.front() == '\t')) out[std::string(t)] = section_mode;
+        if (!section_mode.empty() && (line.front() == ' ' || line.front() == '\t'))
+            out[std::string(t)] = section_mode;
     });
     return out;
 }
@@ -561,7 +576,8 @@ command_result run_command(const std::vector<std::string>& argv, int timeout_ms,
     int open_fds = 2;
     char buf[65536];
     while (open_fds > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             r.timed_out = true;
             break;
@@ -617,7 +633,9 @@ std::optional<std::string> read_small_file(const std::string& path, std::string*
     return data;
 }
 
-bool is_live_root(const std::string& root) { return root.empty() || root == "/"; }
+bool is_live_root(const std::string& root) {
+    return root.empty() || root == "/";
+}
 
 std::string under_root(const std::string& root, const std::string& path) {
     if (is_live_root(root)) return path;

@@ -26,8 +26,8 @@ std::vector<listener> parse_netstat(std::string_view text);
 
 struct account {
     std::string name;
-    uint32_t id = 0;       // uid (passwd) or gid (group)
-    uint32_t gid = 0;      // passwd: primary group
+    uint32_t id = 0;                   // uid (passwd) or gid (group)
+    uint32_t gid = 0;                  // passwd: primary group
     std::vector<std::string> members;  // group: member user names
 };
 std::vector<account> parse_passwd(std::string_view text);
@@ -54,7 +54,14 @@ struct port_record {
 std::vector<port_record> parse_semanage_port(std::string_view text);
 
 // POSIX ACLs. Tags as in <linux/posix_acl.h>.
-enum class acl_tag : uint16_t { user_obj = 0x01, user = 0x02, group_obj = 0x04, group = 0x08, mask = 0x10, other = 0x20 };
+enum class acl_tag : uint16_t {
+    user_obj = 0x01,
+    user = 0x02,
+    group_obj = 0x04,
+    group = 0x08,
+    mask = 0x10,
+    other = 0x20
+};
 struct acl_entry {
     acl_tag tag = acl_tag::other;
     unsigned perm = 0;  // r=4 w=2 x=1
@@ -65,7 +72,8 @@ struct acl_entry {
 std::optional<std::vector<acl_entry>> decode_posix_acl(std::string_view bytes);
 // getfacl output ("# file: run/app.sock" blocks); names resolved with the given
 // accounts (numeric ids accepted). Keys are absolute paths.
-std::map<std::string, std::vector<acl_entry>> parse_getfacl(std::string_view text, const std::vector<account>& users,
+std::map<std::string, std::vector<acl_entry>> parse_getfacl(std::string_view text,
+                                                            const std::vector<account>& users,
                                                             const std::vector<account>& groups);
 
 // `nginx -V` output: configure arguments as key -> value ("prefix" -> "/usr/share/nginx",
@@ -83,7 +91,8 @@ struct command_result {
     int exit_code = -1;
     std::string out, err;
 };
-command_result run_command(const std::vector<std::string>& argv, int timeout_ms, size_t max_bytes = 64u << 20);
+command_result run_command(const std::vector<std::string>& argv, int timeout_ms,
+                           size_t max_bytes = 64u << 20);
 
 // Reads a whole small file (bounded); nullopt and errno text in `error` on failure.
 std::optional<std::string> read_small_file(const std::string& path, std::string* error = nullptr,

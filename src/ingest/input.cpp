@@ -58,8 +58,12 @@ input::input(input&&) noexcept = default;
 input& input::operator=(input&&) noexcept = default;
 input::~input() = default;
 
-bool input::compressed() const { return impl_ && impl_->gz; }
-uint64_t input::disk_position() const { return impl_ ? impl_->disk_pos : 0; }
+bool input::compressed() const {
+    return impl_ && impl_->gz;
+}
+uint64_t input::disk_position() const {
+    return impl_ ? impl_->disk_pos : 0;
+}
 
 result<input> input::open(const std::string& path) {
     input in;
@@ -70,8 +74,7 @@ result<input> input::open(const std::string& path) {
         in.impl_->own_fd = false;
     } else {
         int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-            return user_error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
+        if (fd < 0) return user_error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
         in.impl_->fd = fd;
         struct stat st {};
         if (fstat(fd, &st) != 0)
@@ -242,7 +245,7 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
     bool drew = false;
     bool tty = opt.progress && isatty(STDERR_FILENO);
 
-    std::string carry;  // partial last line of the previous buffer
+    std::string carry;      // partial last line of the previous buffer
     bool skipping = false;  // inside an overlong line: drop bytes until the next newline
     uint64_t line_no = 1, offset = 0, index = 0;
     std::optional<user_error> failure;
@@ -347,8 +350,8 @@ namespace {
 
 struct rotation_key {
     std::string base;
-    long number = 0;      // .N suffix: larger is older
-    std::string date;     // -YYYYMMDD suffix: smaller is older
+    long number = 0;   // .N suffix: larger is older
+    std::string date;  // -YYYYMMDD suffix: smaller is older
 };
 
 rotation_key key_of(const std::string& path) {

@@ -53,11 +53,11 @@ struct chunk {
 };
 
 struct scan_options {
-    unsigned workers = 0;           // 0: call fn on the calling thread
+    unsigned workers = 0;  // 0: call fn on the calling thread
     // Each buffer; peak memory ~ (2*workers+2) buffers. A line longer than one buffer
     // is skipped and counted (overlong_lines), never held whole.
     size_t chunk_bytes = 4u << 20;
-    bool progress = false;          // a bar on stderr after a second, if stderr is a tty
+    bool progress = false;  // a bar on stderr after a second, if stderr is a tty
 };
 
 struct scan_stats {

@@ -30,12 +30,12 @@ namespace why502::parse {
 enum class audit_form : uint8_t { raw, enriched, ausearch_interpreted, kernel, journald };
 
 struct audit_record {
-    std::string_view type;   // "AVC", "SYSCALL", ... (numeric 1400 mapped to "AVC", a static name)
-    std::string_view node;   // empty if none
-    int64_t time_ms = 0;     // UTC epoch ms
-    uint64_t serial = 0;     // 0 when the form has none (journald)
+    std::string_view type;  // "AVC", "SYSCALL", ... (numeric 1400 mapped to "AVC", a static name)
+    std::string_view node;  // empty if none
+    int64_t time_ms = 0;    // UTC epoch ms
+    uint64_t serial = 0;    // 0 when the form has none (journald)
     bool has_serial = false;
-    std::string_view stamp;  // the text inside audit(...): with node, an event's identity
+    std::string_view stamp;     // the text inside audit(...): with node, an event's identity
     std::string_view body;      // the fields after "): " (or after the type name)
     std::string_view enriched;  // fields after 0x1d, empty if none
     audit_form form = audit_form::raw;
@@ -63,36 +63,36 @@ bool decode_audit_hex(std::string_view hex, std::string& out);
 // One AVC / USER_AVC / SELINUX_ERR with what its event adds (SYSCALL, SOCKADDR,
 // PROCTITLE, PATH). Owned strings: the diagnosis keeps them after the buffer is gone.
 struct avc_denial {
-    std::string record_type;         // "AVC", "USER_AVC", "SELINUX_ERR"
+    std::string record_type;  // "AVC", "USER_AVC", "SELINUX_ERR"
     std::string node;
     int64_t time_ms = 0;
     uint64_t serial = 0;
-    bool denied = true;              // false for "granted"
+    bool denied = true;  // false for "granted"
     std::vector<std::string> permissions;
     uint32_t pid = 0;
-    std::string comm;                // decoded
-    std::string exe;                 // from SYSCALL
+    std::string comm;  // decoded
+    std::string exe;   // from SYSCALL
     std::string scontext, tcontext, tclass;
     std::string source_type, target_type;  // third field of the contexts
-    int permissive = -1;             // -1 not stated, 0, 1
-    int dest_port = -1;              // dest= (name_connect)
-    int src_port = -1;               // src= (name_bind)
+    int permissive = -1;                   // -1 not stated, 0, 1
+    int dest_port = -1;                    // dest= (name_connect)
+    int src_port = -1;                     // src= (name_bind)
     std::string laddr, faddr;
     int lport = -1, fport = -1;
-    std::string path;                // path= of the AVC, else SOCKADDR unix path, else PATH name
-    std::string name;                // name= (dentry name) of the AVC
+    std::string path;  // path= of the AVC, else SOCKADDR unix path, else PATH name
+    std::string name;  // name= (dentry name) of the AVC
     std::string dev;
     uint64_t ino = 0;
-    std::string saddr_host;          // from SOCKADDR (inet/inet6)
+    std::string saddr_host;  // from SOCKADDR (inet/inet6)
     int saddr_port = -1;
-    std::string saddr_path;          // from SOCKADDR (local)
+    std::string saddr_path;  // from SOCKADDR (local)
     int syscall = -1;
-    int exit_code = 0;               // SYSCALL exit= (e.g. -13)
-    int success = -1;                // SYSCALL success= yes(1)/no(0), -1 unknown
+    int exit_code = 0;  // SYSCALL exit= (e.g. -13)
+    int success = -1;   // SYSCALL success= yes(1)/no(0), -1 unknown
     uint32_t uid = UINT32_MAX;
-    std::string proctitle;           // decoded, NULs shown as spaces
-    std::string text;                // the AVC record line as read (for evidence)
-    uint64_t line = 0;               // line number of the AVC record in its file
+    std::string proctitle;  // decoded, NULs shown as spaces
+    std::string text;       // the AVC record line as read (for evidence)
+    uint64_t line = 0;      // line number of the AVC record in its file
 };
 
 // Groups records into events by (node, time, serial), as auparse does: records of
@@ -177,9 +177,9 @@ void decode_audit_value(std::string_view key, std::string_view raw, bool interpr
 // selector and the prefilter. `cls` is `other` for lines that are not records.
 struct audit_line_peek {
     audit_type_class cls = audit_type_class::other;
-    bool journald = false;       // journald form: no serial, grouped by position
-    std::string_view node;       // keyed forms: node name (may be empty)
-    std::string_view stamp;      // keyed forms: the text inside audit(...)
+    bool journald = false;   // journald form: no serial, grouped by position
+    std::string_view node;   // keyed forms: node name (may be empty)
+    std::string_view stamp;  // keyed forms: the text inside audit(...)
 };
 bool peek_audit_line(std::string_view line, audit_line_peek& out);
 

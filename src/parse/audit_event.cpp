@@ -36,24 +36,60 @@ struct syscall_entry {
 // `ausearch -i` writes syscall names; the raw log writes numbers. The calls behind the
 // denials this tool explains, with their numbers on the two common 64-bit arches.
 constexpr syscall_entry syscall_table[] = {
-    {"read", 0, 63},          {"write", 1, 64},         {"open", 2, -1},
-    {"stat", 4, -1},          {"lstat", 6, -1},         {"ioctl", 16, 29},
-    {"access", 21, -1},       {"socket", 41, 198},      {"connect", 42, 203},
-    {"accept", 43, 202},      {"sendto", 44, 206},      {"recvfrom", 45, 207},
-    {"sendmsg", 46, 211},     {"recvmsg", 47, 212},     {"bind", 49, 200},
-    {"listen", 50, 201},      {"setsockopt", 54, 208},  {"getsockopt", 55, 209},
-    {"clone", 56, 220},       {"execve", 59, 221},      {"kill", 62, 129},
-    {"truncate", 76, 45},     {"ftruncate", 77, 46},    {"rename", 82, -1},
-    {"mkdir", 83, -1},        {"rmdir", 84, -1},        {"creat", 85, -1},
-    {"link", 86, -1},         {"unlink", 87, -1},       {"symlink", 88, -1},
-    {"readlink", 89, -1},     {"chmod", 90, -1},        {"chown", 92, -1},
-    {"ptrace", 101, 117},     {"adjtimex", 159, 171},   {"mount", 165, 40},
-    {"init_module", 175, 105}, {"openat", 257, 56},     {"mkdirat", 258, 34},
-    {"newfstatat", 262, 79},  {"unlinkat", 263, 35},    {"renameat", 264, 38},
-    {"linkat", 265, 37},      {"symlinkat", 266, 36},   {"readlinkat", 267, 78},
-    {"fchmodat", 268, 53},    {"faccessat", 269, 48},   {"accept4", 288, 242},
-    {"finit_module", 313, 273}, {"renameat2", 316, 276}, {"execveat", 322, 281},
-    {"statx", 332, 291},      {"openat2", 437, 437},    {"faccessat2", 439, 439},
+    {"read", 0, 63},
+    {"write", 1, 64},
+    {"open", 2, -1},
+    {"stat", 4, -1},
+    {"lstat", 6, -1},
+    {"ioctl", 16, 29},
+    {"access", 21, -1},
+    {"socket", 41, 198},
+    {"connect", 42, 203},
+    {"accept", 43, 202},
+    {"sendto", 44, 206},
+    {"recvfrom", 45, 207},
+    {"sendmsg", 46, 211},
+    {"recvmsg", 47, 212},
+    {"bind", 49, 200},
+    {"listen", 50, 201},
+    {"setsockopt", 54, 208},
+    {"getsockopt", 55, 209},
+    {"clone", 56, 220},
+    {"execve", 59, 221},
+    {"kill", 62, 129},
+    {"truncate", 76, 45},
+    {"ftruncate", 77, 46},
+    {"rename", 82, -1},
+    {"mkdir", 83, -1},
+    {"rmdir", 84, -1},
+    {"creat", 85, -1},
+    {"link", 86, -1},
+    {"unlink", 87, -1},
+    {"symlink", 88, -1},
+    {"readlink", 89, -1},
+    {"chmod", 90, -1},
+    {"chown", 92, -1},
+    {"ptrace", 101, 117},
+    {"adjtimex", 159, 171},
+    {"mount", 165, 40},
+    {"init_module", 175, 105},
+    {"openat", 257, 56},
+    {"mkdirat", 258, 34},
+    {"newfstatat", 262, 79},
+    {"unlinkat", 263, 35},
+    {"renameat", 264, 38},
+    {"linkat", 265, 37},
+    {"symlinkat", 266, 36},
+    {"readlinkat", 267, 78},
+    {"fchmodat", 268, 53},
+    {"faccessat", 269, 48},
+    {"accept4", 288, 242},
+    {"finit_module", 313, 273},
+    {"renameat2", 316, 276},
+    {"execveat", 322, 281},
+    {"statx", 332, 291},
+    {"openat2", 437, 437},
+    {"faccessat2", 439, 439},
 };
 
 int syscall_number(string_view name, bool aarch64) {
@@ -86,7 +122,9 @@ bool read_number(string_view s, T& out) {
     return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-bool starts_with(string_view s, string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(string_view s, string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 
 // Third field of "user:role:type[:level]".
 std::string context_type(const std::string& ctx) {
@@ -214,10 +252,14 @@ bool decode_sockaddr_text(string_view v, event_context& c) {
     string_view k, val;
     string_view fam, addr, port, path;
     while (cur.next(k, val)) {
-        if (k == "saddr_fam" || k == "fam") fam = val;
-        else if (k == "laddr") addr = val;
-        else if (k == "lport") port = val;
-        else if (k == "path") path = val;
+        if (k == "saddr_fam" || k == "fam")
+            fam = val;
+        else if (k == "laddr")
+            addr = val;
+        else if (k == "lport")
+            port = val;
+        else if (k == "path")
+            path = val;
     }
     if (fam == "inet" || fam == "inet6") {
         c.saddr_host.assign(addr);
@@ -370,9 +412,12 @@ denial_parse parse_avc(const audit_record& rec, avc_denial& d) {
     while (!r.empty() && r.front() == ' ') r.remove_prefix(1);
     size_t sp = r.find(' ');
     string_view word = r.substr(0, sp);
-    if (word == "denied") d.denied = true;
-    else if (word == "granted") d.denied = false;
-    else return denial_parse::none;  // "avc:  received policyload notice ..." and the like
+    if (word == "denied")
+        d.denied = true;
+    else if (word == "granted")
+        d.denied = false;
+    else
+        return denial_parse::none;  // "avc:  received policyload notice ..." and the like
     r = sp == npos ? string_view{} : r.substr(sp);
     while (!r.empty() && r.front() == ' ') r.remove_prefix(1);
     if (r.empty() || r.front() != '{') return denial_parse::broken;
@@ -541,7 +586,8 @@ struct audit_event_builder::impl {
         audit_record rec;
         for (size_t i = 0; i < ring.size(); ++i) {
             pending_record& p = ring[(ring_next + i) % ring.size()];  // oldest first
-            if (!p.live || p.pos + window < e.anchor || p.stamp != e.key.stamp || p.node != e.key.node) continue;
+            if (!p.live || p.pos + window < e.anchor || p.stamp != e.key.stamp || p.node != e.key.node)
+                continue;
             p.live = false;
             if (parse_audit_line(p.line, ctx, rec) == match::yes) merge_context(rec, e.ctx);
         }
@@ -568,8 +614,8 @@ struct audit_event_builder::impl {
         match result = match::yes;
         if (cls == audit_type_class::denial) {
             avc_denial d;
-            denial_parse dp = rec.type == "AVC" || rec.type == "USER_AVC" ? parse_avc(rec, d)
-                                                                          : parse_selinux_err(rec, d);
+            denial_parse dp =
+                rec.type == "AVC" || rec.type == "USER_AVC" ? parse_avc(rec, d) : parse_selinux_err(rec, d);
             if (dp == denial_parse::broken) {
                 ++malformed;
                 result = match::malformed;
@@ -599,8 +645,10 @@ struct audit_event_builder::impl {
         } else {
             open_event* e = find_open(rec.node, rec.stamp, group_id, rec.has_serial);
             if (e) {
-                if (cls == audit_type_class::end) e->done = true;
-                else merge_context(rec, e->ctx);
+                if (cls == audit_type_class::end)
+                    e->done = true;
+                else
+                    merge_context(rec, e->ctx);
             } else if (rec.has_serial && cls == audit_type_class::context) {
                 keep_pending(line, rec, pos);
             }
@@ -617,10 +665,16 @@ struct audit_event_builder::impl {
     }
 };
 
-audit_event_builder::audit_event_builder(audit_parse_context ctx) : impl_(new impl) { impl_->ctx = ctx; }
-audit_event_builder::~audit_event_builder() { delete impl_; }
+audit_event_builder::audit_event_builder(audit_parse_context ctx) : impl_(new impl) {
+    impl_->ctx = ctx;
+}
+audit_event_builder::~audit_event_builder() {
+    delete impl_;
+}
 
-match audit_event_builder::feed(std::string_view line, uint64_t line_no) { return impl_->feed(line, line_no); }
+match audit_event_builder::feed(std::string_view line, uint64_t line_no) {
+    return impl_->feed(line, line_no);
+}
 
 std::vector<avc_denial> audit_event_builder::take() {
     std::vector<avc_denial> out;
@@ -628,8 +682,14 @@ std::vector<avc_denial> audit_event_builder::take() {
     return out;
 }
 
-void audit_event_builder::finish() { impl_->finish(); }
-uint64_t audit_event_builder::records() const { return impl_->records; }
-uint64_t audit_event_builder::malformed() const { return impl_->malformed; }
+void audit_event_builder::finish() {
+    impl_->finish();
+}
+uint64_t audit_event_builder::records() const {
+    return impl_->records;
+}
+uint64_t audit_event_builder::malformed() const {
+    return impl_->malformed;
+}
 
 }  // namespace why502::parse

@@ -114,27 +114,47 @@ struct type_meaning {
 };
 // The record types the event builder uses; every other type is skipped.
 constexpr type_meaning type_meanings[] = {
-    {"AVC", audit_type_class::denial},
-    {"USER_AVC", audit_type_class::denial},
-    {"SELINUX_ERR", audit_type_class::denial},
-    {"USER_SELINUX_ERR", audit_type_class::denial},
-    {"SYSCALL", audit_type_class::context},
-    {"SOCKADDR", audit_type_class::context},
-    {"PROCTITLE", audit_type_class::context},
-    {"PATH", audit_type_class::context},
-    {"CWD", audit_type_class::context},
-    {"EOE", audit_type_class::end},
+    {"AVC", audit_type_class::denial},         {"USER_AVC", audit_type_class::denial},
+    {"SELINUX_ERR", audit_type_class::denial}, {"USER_SELINUX_ERR", audit_type_class::denial},
+    {"SYSCALL", audit_type_class::context},    {"SOCKADDR", audit_type_class::context},
+    {"PROCTITLE", audit_type_class::context},  {"PATH", audit_type_class::context},
+    {"CWD", audit_type_class::context},        {"EOE", audit_type_class::end},
 };
 
 // Fields the kernel and auditd write with audit_log_untrustedstring: quoted when clean,
 // hex when they hold a space, a quote, a control or a byte >= 0x7f (auparse/typetab.h
 // marks them ESCAPED; proctitle is hex with NULs between arguments).
 constexpr string_view escaped_fields[] = {
-    "acct",    "cgroup",     "cmd",       "comm",     "cwd",          "device",
-    "dir",     "exe",        "file",      "grp",      "invalid_context", "key",
-    "name",    "new-chardev", "new-disk", "new-fs",   "new-net",      "new-rng",
-    "new_group", "ocomm",    "old-chardev", "old-disk", "old-fs",     "old-net",
-    "old-rng", "path",       "proctitle", "root_dir", "sw",           "vm",
+    "acct",
+    "cgroup",
+    "cmd",
+    "comm",
+    "cwd",
+    "device",
+    "dir",
+    "exe",
+    "file",
+    "grp",
+    "invalid_context",
+    "key",
+    "name",
+    "new-chardev",
+    "new-disk",
+    "new-fs",
+    "new-net",
+    "new-rng",
+    "new_group",
+    "ocomm",
+    "old-chardev",
+    "old-disk",
+    "old-fs",
+    "old-net",
+    "old-rng",
+    "path",
+    "proctitle",
+    "root_dir",
+    "sw",
+    "vm",
     "watch",
 };
 
@@ -142,10 +162,9 @@ constexpr string_view escaped_fields[] = {
 // the interpreted value of uid/gid-like fields, arch, syscall and saddr in upper case).
 // Used to find that part when a copy lost its 0x1d separator.
 constexpr string_view enriched_first_keys[] = {
-    "ARCH",  "AUID",     "EGID",   "EUID",      "FSGID",   "FSUID",   "GID",
-    "ID",    "IGID",     "INODE_GID", "INODE_UID", "IUID", "NEW_GID", "OAUID",
-    "OBJ_GID", "OBJ_UID", "OGID",  "OLD-AUID",  "OUID",    "SADDR",   "SAUID",
-    "SGID",  "SUID",     "SYSCALL", "UID",
+    "ARCH",      "AUID",      "EGID",  "EUID",    "FSGID", "FSUID",   "GID",     "ID",   "IGID",
+    "INODE_GID", "INODE_UID", "IUID",  "NEW_GID", "OAUID", "OBJ_GID", "OBJ_UID", "OGID", "OLD-AUID",
+    "OUID",      "SADDR",     "SAUID", "SGID",    "SUID",  "SYSCALL", "UID",
 };
 
 template <class Table>
@@ -160,11 +179,21 @@ template <size_t N>
 bool starts_with(string_view s, const char (&p)[N]) {
     return s.size() >= N - 1 && std::memcmp(s.data(), p, N - 1) == 0;
 }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_alpha(char c) { return is_upper(c) || is_lower(c); }
-bool is_key_char(char c) { return is_alpha(c) || is_digit(c) || c == '_' || c == '-'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_upper(char c) {
+    return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+    return c >= 'a' && c <= 'z';
+}
+bool is_alpha(char c) {
+    return is_upper(c) || is_lower(c);
+}
+bool is_key_char(char c) {
+    return is_alpha(c) || is_digit(c) || c == '_' || c == '-';
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -396,7 +425,9 @@ bool read_syslog_time(string_view line, int64_t reference_ms, int64_t& ms) {
 
 // ---------------------------------------------------------------- record location
 
-bool is_type_token_char(char c) { return is_upper(c) || is_digit(c) || c == '_' || c == '[' || c == ']'; }
+bool is_type_token_char(char c) {
+    return is_upper(c) || is_digit(c) || c == '_' || c == '[' || c == ']';
+}
 
 // Position of "type=" that starts a keyed record ("type=T msg=audit(" or the kernel's
 // "type=NNNN audit("), or npos. `start` is moved back over a "node=NAME " before it.

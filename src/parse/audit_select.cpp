@@ -69,8 +69,9 @@ void select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::v
         for (size_t j = lo; !keep && j < denials.size(); ++j) {
             const relevant_line& d = rel[denials[j]];
             if (d.line > r.line + window) break;
-            keep = r.peek.journald ? d.peek.journald
-                                   : !d.peek.journald && d.peek.stamp == r.peek.stamp && d.peek.node == r.peek.node;
+            keep = r.peek.journald
+                       ? d.peek.journald
+                       : !d.peek.journald && d.peek.stamp == r.peek.stamp && d.peek.node == r.peek.node;
         }
         if (keep) out.push_back(kept_line{r.line, std::string(base + r.offset, r.length)});
     }

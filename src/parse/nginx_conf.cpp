@@ -26,10 +26,13 @@ constexpr std::string_view pass_directives[] = {
 constexpr std::string_view non_file_logs[] = {"stderr", "syslog:", "memory:"};
 
 bool is_pass(std::string_view name) {
-    return std::find(std::begin(pass_directives), std::end(pass_directives), name) != std::end(pass_directives);
+    return std::find(std::begin(pass_directives), std::end(pass_directives), name) !=
+           std::end(pass_directives);
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string join_path(std::string_view dir, std::string_view rel) {
     if (rel.empty()) return std::string(dir);
@@ -47,7 +50,9 @@ std::string dirname_of(const std::string& p) {
     return p.substr(0, slash);
 }
 
-bool use_root(const std::string& root) { return !root.empty() && root != "/"; }
+bool use_root(const std::string& root) {
+    return !root.empty() && root != "/";
+}
 
 std::string under_root(const std::string& root, const std::string& logical) {
     if (!use_root(root)) return logical;
@@ -65,7 +70,9 @@ std::string strip_root(const std::string& root, const std::string& real) {
     return real;
 }
 
-bool has_glob_chars(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+bool has_glob_chars(std::string_view s) {
+    return s.find_first_of("*?[") != std::string_view::npos;
+}
 
 result<std::string> read_whole(const std::string& path, size_t max_bytes) {
     std::ifstream in(path, std::ios::binary);
@@ -75,7 +82,8 @@ result<std::string> read_whole(const std::string& path, size_t max_bytes) {
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
         data.append(buf, static_cast<size_t>(in.gcount()));
         if (data.size() > max_bytes)
-            return user_error{fmt::format("{}: larger than {} bytes, not an NGINX configuration", path, max_bytes)};
+            return user_error{
+                fmt::format("{}: larger than {} bytes, not an NGINX configuration", path, max_bytes)};
     }
     return data;
 }
@@ -235,7 +243,8 @@ struct lexer {
             }
         }
         if (d_quoted || s_quoted)
-            return user_error{fmt::format("{}:{}: unterminated quote (opened here, never closed)", file, quote_line)};
+            return user_error{
+                fmt::format("{}:{}: unterminated quote (opened here, never closed)", file, quote_line)};
         if (!words.empty() || !last_space)
             return error_here("unexpected end of file, expecting \";\" or \"}\"");
         end = token_end::eof;
@@ -251,8 +260,10 @@ struct lexer {
             if (ch == '\n') ++line;
             if (ch == '"' || ch == '\'') {
                 while (pos < text.size() && text[pos] != ch) {
-                    if (text[pos] == '\\') ++pos;
-                    else if (text[pos] == '\n') ++line;
+                    if (text[pos] == '\\')
+                        ++pos;
+                    else if (text[pos] == '\n')
+                        ++line;
                     ++pos;
                 }
                 ++pos;
@@ -267,7 +278,9 @@ struct lexer {
         return user_error{fmt::format("{}:{}: unbalanced braces: Lua block never closed", file, open_line)};
     }
 
-    user_error error_here(std::string_view what) const { return user_error{fmt::format("{}:{}: {}", file, line, what)}; }
+    user_error error_here(std::string_view what) const {
+        return user_error{fmt::format("{}:{}: {}", file, line, what)};
+    }
 };
 
 class conf_reader {
@@ -278,13 +291,15 @@ public:
     std::map<std::string, std::string> sections;
     bool dump = false;
 
-    status parse_text(std::string_view text, const std::string& name, std::vector<conf_directive>& out, int depth) {
+    status parse_text(std::string_view text, const std::string& name, std::vector<conf_directive>& out,
+                      int depth) {
         if (std::find(stack_.begin(), stack_.end(), name) != stack_.end()) {
             cfg_.warnings.push_back(fmt::format("{}: included from itself, skipped", name));
             return ok();
         }
         if (depth > opt_.max_include_depth)
-            return user_error{fmt::format("{}: includes nested deeper than {}", name, opt_.max_include_depth)};
+            return user_error{
+                fmt::format("{}: includes nested deeper than {}", name, opt_.max_include_depth)};
         stack_.push_back(name);
         cfg_.files.push_back(name);
         lexer lx{text, name};
@@ -306,8 +321,8 @@ private:
             if (status st = lx.next(words, line, end); !st) return st;
             if (end == token_end::eof) {
                 if (nesting > 0)
-                    return user_error{
-                        fmt::format("{}:{}: unbalanced braces: block opened here is never closed", lx.file, open_line)};
+                    return user_error{fmt::format(
+                        "{}:{}: unbalanced braces: block opened here is never closed", lx.file, open_line)};
                 return ok();
             }
             if (end == token_end::block_end) {
@@ -364,7 +379,8 @@ private:
                 for (size_t i = 0; i < g.gl_pathc; ++i) names.emplace_back(g.gl_pathv[i]);
             globfree(&g);
             if (rc != 0 && rc != GLOB_NOMATCH)
-                cfg_.warnings.push_back(fmt::format("{}:{}: include {}: cannot list", d.file, d.line, pattern));
+                cfg_.warnings.push_back(
+                    fmt::format("{}:{}: include {}: cannot list", d.file, d.line, pattern));
         } else {
             names.push_back(real);
         }
@@ -373,7 +389,8 @@ private:
             if (stat(n.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode)) continue;
             auto text = read_whole(n, opt_.max_bytes);
             if (!text) {
-                cfg_.warnings.push_back(fmt::format("{}:{}: include: {}", d.file, d.line, text.error().message));
+                cfg_.warnings.push_back(
+                    fmt::format("{}:{}: include: {}", d.file, d.line, text.error().message));
                 continue;
             }
             if (status st = parse_text(*text, n, out, depth + 1); !st) return st;
@@ -602,13 +619,15 @@ conf_address parse_conf_address(std::string_view target, std::string_view direct
         return a;
     }
     std::string_view authority = rest;
-    if (auto slash = authority.find('/'); slash != std::string_view::npos) authority = authority.substr(0, slash);
+    if (auto slash = authority.find('/'); slash != std::string_view::npos)
+        authority = authority.substr(0, slash);
     // "https://127.0.0.1:8443$request_uri": a variable right after an explicit port
     // can only be the URI, so the address is still static.
     if (auto dollar = authority.find('$'); dollar != std::string_view::npos) {
         std::string_view before = authority.substr(0, dollar);
         auto colon = before.rfind(':');
-        if (colon != std::string_view::npos && colon + 1 < before.size() && all_digits(before.substr(colon + 1)) &&
+        if (colon != std::string_view::npos && colon + 1 < before.size() &&
+            all_digits(before.substr(colon + 1)) &&
             before.substr(0, colon).find('$') == std::string_view::npos)
             authority = before;
     }
@@ -618,10 +637,11 @@ conf_address parse_conf_address(std::string_view target, std::string_view direct
         auto close = authority.find(']');
         if (close != std::string_view::npos) {
             host = authority.substr(1, close - 1);
-            if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
+            if (close + 1 < authority.size() && authority[close + 1] == ':')
+                port = authority.substr(close + 2);
         }
-    } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos &&
-                                                 authority.find(':') == colon) {
+    } else if (auto colon = authority.rfind(':');
+               colon != std::string_view::npos && authority.find(':') == colon) {
         host = authority.substr(0, colon);
         port = authority.substr(colon + 1);
     }
@@ -634,17 +654,23 @@ conf_address parse_conf_address(std::string_view target, std::string_view direct
         a.port = std::stoi(std::string(port));
     } else {
         a.name_only = true;
-        if (directive == "proxy_pass") a.port = a.scheme == "https" ? 443 : 80;
-        else if (directive == "grpc_pass") a.port = a.scheme == "grpcs" ? 443 : 80;
-        else if (directive == "server") a.port = 80;
+        if (directive == "proxy_pass")
+            a.port = a.scheme == "https" ? 443 : 80;
+        else if (directive == "grpc_pass")
+            a.port = a.scheme == "grpcs" ? 443 : 80;
+        else if (directive == "server")
+            a.port = 80;
     }
     bool v6 = a.host.find(':') != std::string::npos;
-    if (a.port < 0) a.address = a.host;
-    else a.address = v6 ? fmt::format("[{}]:{}", a.host, a.port) : fmt::format("{}:{}", a.host, a.port);
+    if (a.port < 0)
+        a.address = a.host;
+    else
+        a.address = v6 ? fmt::format("[{}]:{}", a.host, a.port) : fmt::format("{}:{}", a.host, a.port);
     return a;
 }
 
-result<nginx_config> parse_nginx_conf(std::string_view text, const std::string& name, const conf_options& options) {
+result<nginx_config> parse_nginx_conf(std::string_view text, const std::string& name,
+                                      const conf_options& options) {
     return parse_impl(text, name, options, false);
 }
 

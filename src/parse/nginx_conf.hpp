@@ -43,7 +43,7 @@ struct conf_upstream_server {
     std::string address;  // normalised: "127.0.0.1:3000", "[::1]:8080", "unix:/run/x.sock"
     std::string host;     // "127.0.0.1", "::1", "app.internal"; empty for unix
     int port = -1;
-    std::string path;     // unix socket path
+    std::string path;                 // unix socket path
     std::vector<std::string> params;  // weight=5, backup, down, max_fails=3...
     int line = 0;
 };

@@ -59,8 +59,10 @@ std::string comment(std::string_view s) {
     std::string out = "# ";
     for (char c : text::escape_terminal(s)) {
         auto u = static_cast<unsigned char>(c);
-        if (u >= 0x80) out += fmt::format("\\x{:02x}", u);
-        else out += c;
+        if (u >= 0x80)
+            out += fmt::format("\\x{:02x}", u);
+        else
+            out += c;
     }
     return out + "\n";
 }

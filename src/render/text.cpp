@@ -183,7 +183,8 @@ void host_block(writer& w, const diagnose::diagnosis& d) {
         std::string user = str(n, "user"), src = str(n, "config_source"), ver = str(n, "version");
         size_t ups = h.contains("upstreams") && h["upstreams"].is_array() ? h["upstreams"].size() : 0;
         lines.push_back(fmt::format("nginx{}{}, configuration from {}, {} upstream use{} in it",
-                                    ver.empty() ? "" : " " + ver, user.empty() ? "" : " (workers run as " + user + ")",
+                                    ver.empty() ? "" : " " + ver,
+                                    user.empty() ? "" : " (workers run as " + user + ")",
                                     src.empty() ? "?" : src, ups, ups == 1 ? "" : "s"));
     }
     std::string probing = str(h, "probing");

@@ -21,10 +21,14 @@ TEST(escape_terminal, escapes_controls_and_backslash) {
 
 TEST(escape_terminal, escapes_invalid_utf8_and_c1_and_bidi) {
     EXPECT_EQ(escape_terminal("bad\xff\xfe"), "bad\\xff\\xfe");
-    EXPECT_EQ(escape_terminal("\xc2\x9b" "31m"), "\\xc2\\x9b31m");             // C1 CSI
-    EXPECT_EQ(escape_terminal("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xaeb");        // RLO
-    EXPECT_EQ(escape_terminal("\xc0\xaf"), "\\xc0\\xaf");                      // overlong
-    EXPECT_EQ(escape_terminal("\xed\xa0\x80"), "\\xed\\xa0\\x80");             // surrogate
+    EXPECT_EQ(escape_terminal("\xc2\x9b"
+                              "31m"),
+              "\\xc2\\x9b31m");  // C1 CSI
+    EXPECT_EQ(escape_terminal("a\xe2\x80\xae"
+                              "b"),
+              "a\\xe2\\x80\\xaeb");                                 // RLO
+    EXPECT_EQ(escape_terminal("\xc0\xaf"), "\\xc0\\xaf");           // overlong
+    EXPECT_EQ(escape_terminal("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
 }
 
 TEST(to_valid_utf8, replaces_only_invalid_bytes) {
@@ -56,9 +60,17 @@ TEST(shell_quote, quotes_everything_else) {
 // The real proof: a shell given the quoted word receives the literal bytes back and
 // runs nothing else.
 TEST(shell_quote, round_trips_through_sh) {
-    const std::string hostile[] = {"/run/a b.sock", "/run/$(touch /tmp/why502_pwned).sock", "/run/`id`.sock",
-                                   "/run/x;rm -rf /;.sock", "/run/it's.sock", "/run/\xff\xfe.sock", "*", "~root",
-                                   "a\\b", "!event", "semi;colon&amp|pipe>redir<in"};
+    const std::string hostile[] = {"/run/a b.sock",
+                                   "/run/$(touch /tmp/why502_pwned).sock",
+                                   "/run/`id`.sock",
+                                   "/run/x;rm -rf /;.sock",
+                                   "/run/it's.sock",
+                                   "/run/\xff\xfe.sock",
+                                   "*",
+                                   "~root",
+                                   "a\\b",
+                                   "!event",
+                                   "semi;colon&amp|pipe>redir<in"};
     std::remove("/tmp/why502_pwned");
     for (const auto& h : hostile) {
         std::string out = "/tmp/why502_quote_out";

@@ -24,8 +24,10 @@ TEST(zone, unknown_zone_is_an_error) {
 
 TEST(zone, local_to_utc_with_dst) {
     ASSERT_TRUE(set_input_zone("Europe/Paris").ok());
-    EXPECT_EQ(local_to_utc_ms({2026, 7, 1, 12, 14, 2, 0}), utc_ms_from_civil({2026, 7, 1, 10, 14, 2, 0}));  // CEST
-    EXPECT_EQ(local_to_utc_ms({2026, 1, 15, 12, 0, 0, 0}), utc_ms_from_civil({2026, 1, 15, 11, 0, 0, 0}));  // CET
+    EXPECT_EQ(local_to_utc_ms({2026, 7, 1, 12, 14, 2, 0}),
+              utc_ms_from_civil({2026, 7, 1, 10, 14, 2, 0}));  // CEST
+    EXPECT_EQ(local_to_utc_ms({2026, 1, 15, 12, 0, 0, 0}),
+              utc_ms_from_civil({2026, 1, 15, 11, 0, 0, 0}));  // CET
     // Around the switch (2026-03-29 02:00 -> 03:00 local).
     EXPECT_EQ(local_to_utc_ms({2026, 3, 29, 1, 59, 59, 0}), utc_ms_from_civil({2026, 3, 29, 0, 59, 59, 0}));
     EXPECT_EQ(local_to_utc_ms({2026, 3, 29, 3, 0, 0, 0}), utc_ms_from_civil({2026, 3, 29, 1, 0, 0, 0}));
@@ -57,8 +59,8 @@ TEST(bounds, absolute_relative_and_named) {
     EXPECT_EQ(*parse_time_bound("today", now), now - 10 * 3600000LL);
     EXPECT_EQ(*parse_time_bound("yesterday", now), now - 34 * 3600000LL);
     EXPECT_EQ(*parse_time_bound("now", now), now);
-    for (const char* bad : {"", "tomorrow", "-1x", "-h", "2026-13-01", "2026-02-30T00:00:00", "2026-07-01T25:00",
-                            "2026/07/01", "1h", "2026-07-01T10:00:00+2"}) {
+    for (const char* bad : {"", "tomorrow", "-1x", "-h", "2026-13-01", "2026-02-30T00:00:00",
+                            "2026-07-01T25:00", "2026/07/01", "1h", "2026-07-01T10:00:00+2"}) {
         auto r = parse_time_bound(bad, now);
         EXPECT_FALSE(r.ok()) << bad;
         if (!r.ok()) {

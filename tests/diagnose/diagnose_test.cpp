@@ -40,7 +40,8 @@ struct fixture : ::testing::Test {
         store.add_failure(l, f, t, 0, next_line++, "raw nginx line");
     }
 
-    parse::avc_denial avc(std::string perm, std::string tclass, std::string ttype, int64_t t, uint32_t pid = 2841) {
+    parse::avc_denial avc(std::string perm, std::string tclass, std::string ttype, int64_t t,
+                          uint32_t pid = 2841) {
         parse::avc_denial d;
         d.record_type = "AVC";
         d.time_ms = t;

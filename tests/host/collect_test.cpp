@@ -66,7 +66,8 @@ void write_sosreport(const fs::path& r) {
     write_file(r / "etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n");
     write_file(r / "etc/selinux/targeted/policy/policy.31", "old");
     write_file(r / "etc/selinux/targeted/policy/policy.33", "not a real policy: only its path matters here");
-    write_file(r / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\nnginx:x:991:988:Nginx:/var/lib/nginx:/sbin/nologin\n");
+    write_file(r / "etc/passwd",
+               "root:x:0:0:root:/root:/bin/bash\nnginx:x:991:988:Nginx:/var/lib/nginx:/sbin/nologin\n");
     write_file(r / "etc/group", "root:x:0:\nnginx:x:988:\n");
     write_file(r / "etc/nginx/nginx.conf", sos_nginx_conf);
     write_file(r / "etc/nginx/conf.d/app.conf", sos_app_conf);
@@ -104,8 +105,8 @@ TEST(collect, sosreport_tree) {
                                                       root + "/var/log/nginx/error.log.1",
                                                       root + "/var/log/nginx/error.log"}));
     EXPECT_TRUE(has_warning(f, "shop_error.log")) << "a configured error log that is missing is reported";
-    EXPECT_EQ(f.audit_logs,
-              (std::vector<std::string>{root + "/var/log/audit/audit.log.1", root + "/var/log/audit/audit.log"}));
+    EXPECT_EQ(f.audit_logs, (std::vector<std::string>{root + "/var/log/audit/audit.log.1",
+                                                      root + "/var/log/audit/audit.log"}));
 
     // The inventory, with the upstream group expanded to its server.
     ASSERT_EQ(f.upstreams.size(), 3u);
@@ -124,7 +125,8 @@ TEST(collect, sosreport_tree) {
     const auto& inv = f.host["upstreams"];
     for (const auto& u : inv) {
         if (u["address"] == "127.0.0.1:5000") {
-            EXPECT_EQ(u["listener_hint"], "nothing listens on 127.0.0.1:5000 (no listening socket on port 5000 at all)");
+            EXPECT_EQ(u["listener_hint"],
+                      "nothing listens on 127.0.0.1:5000 (no listening socket on port 5000 at all)");
         }
         if (u["address"] == "127.0.0.1:18431") {
             EXPECT_NE(u["listener_hint"].get<std::string>().find("something listens on 127.0.0.1:18431"),
@@ -134,8 +136,9 @@ TEST(collect, sosreport_tree) {
     // A socket is never in a sosreport: the DAC walk says so instead of guessing.
     ASSERT_EQ(f.host["sockets"].size(), 1u);
     EXPECT_EQ(f.host["sockets"][0]["dac"]["checked"], false);
-    EXPECT_NE(f.host["sockets"][0]["dac"]["reason"].get<std::string>().find("does not exist in the collected tree"),
-              std::string::npos);
+    EXPECT_NE(
+        f.host["sockets"][0]["dac"]["reason"].get<std::string>().find("does not exist in the collected tree"),
+        std::string::npos);
 
     // Never probes a collected tree.
     EXPECT_FALSE(f.host.contains("probes"));
@@ -207,11 +210,17 @@ TEST(collect, live_with_nginx_conf_probes_and_walks) {
     write_file(log, "");
     write_file(log + ".1", "");
     std::string conf = (t.path / "nginx.conf").string();
-    write_file(conf, "user www-data;\nerror_log " + log + " warn;\nevents {}\nhttp {\n server {\n  listen 127.0.0.1:18099;\n"
-                     "  server_name live.test;\n"
-                     "  location /ok { proxy_pass http://127.0.0.1:" + std::to_string(healthy) + "; }\n"
-                     "  location /dead { proxy_pass http://127.0.0.1:" + std::to_string(dead) + "; }\n"
-                     "  location /sock { proxy_pass http://unix:" + sock + ":/; }\n }\n}\n");
+    write_file(conf, "user www-data;\nerror_log " + log +
+                         " warn;\nevents {}\nhttp {\n server {\n  listen 127.0.0.1:18099;\n"
+                         "  server_name live.test;\n"
+                         "  location /ok { proxy_pass http://127.0.0.1:" +
+                         std::to_string(healthy) +
+                         "; }\n"
+                         "  location /dead { proxy_pass http://127.0.0.1:" +
+                         std::to_string(dead) +
+                         "; }\n"
+                         "  location /sock { proxy_pass http://unix:" +
+                         sock + ":/; }\n }\n}\n");
 
     live_facts f = collect({"/", conf, true, 1000});
     EXPECT_EQ(f.nginx_user, "www-data");

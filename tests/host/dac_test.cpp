@@ -45,7 +45,8 @@ ids live_ids(const char* user) {
 int kernel_connect(const ids& who, const std::string& path) {
     pid_t pid = fork();
     if (pid == 0) {
-        if (setgroups(who.gids.size(), who.gids.data()) != 0 || setgid(who.gids.at(0)) != 0 || setuid(who.uid) != 0)
+        if (setgroups(who.gids.size(), who.gids.data()) != 0 || setgid(who.gids.at(0)) != 0 ||
+            setuid(who.uid) != 0)
             _exit(200);
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
         sockaddr_un su{};
@@ -81,7 +82,9 @@ void set(const fs::path& p, mode_t mode, uid_t uid = 0, gid_t gid = 0) {
     ASSERT_EQ(chmod(p.c_str(), mode), 0) << p;
 }
 
-bool have_setfacl() { return access("/usr/bin/setfacl", X_OK) == 0; }
+bool have_setfacl() {
+    return access("/usr/bin/setfacl", X_OK) == 0;
+}
 
 void setfacl(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"/usr/bin/setfacl"};
@@ -251,19 +254,21 @@ TEST(dac_root_tree, supplementary_groups_and_getfacl_from_the_tree) {
     EXPECT_EQ(kernel_connect(ids{991, {988, 4242}}, real), 0);
 
     // Out of the group: the tree says denied at the directory, and so does the kernel.
-    why502::host_test::write_file(t.path / "etc/group", "root:x:0:\nnginx:x:988:\napp:x:1500:\nappsock:x:4242:app\n");
+    why502::host_test::write_file(t.path / "etc/group",
+                                  "root:x:0:\nnginx:x:988:\napp:x:1500:\nappsock:x:4242:app\n");
     v = check_socket_access(t.path.string(), "/run/app/app.sock", "nginx");
     EXPECT_FALSE(v.allowed);
     EXPECT_EQ(v.denying_path, "/run/app");
     EXPECT_EQ(kernel_connect(ids{991, {988}}, real), EACCES);
 
     // A sosreport's getfacl output granting nginx search and write.
-    why502::host_test::write_file(t.path / "sos_commands/filesys/getfacl_-R_.run",
-                                  "# file: run\n# owner: root\n# group: root\nuser::rwx\ngroup::r-x\nother::r-x\n\n"
-                                  "# file: run/app\n# owner: app\n# group: appsock\nuser::rwx\n"
-                                  "user:nginx:--x\ngroup::r-x\nmask::r-x\nother::---\n\n"
-                                  "# file: run/app/app.sock\n# owner: app\n# group: appsock\nuser::rw-\n"
-                                  "user:nginx:rw-\ngroup::rw-\nmask::rw-\nother::---\n\n");
+    why502::host_test::write_file(
+        t.path / "sos_commands/filesys/getfacl_-R_.run",
+        "# file: run\n# owner: root\n# group: root\nuser::rwx\ngroup::r-x\nother::r-x\n\n"
+        "# file: run/app\n# owner: app\n# group: appsock\nuser::rwx\n"
+        "user:nginx:--x\ngroup::r-x\nmask::r-x\nother::---\n\n"
+        "# file: run/app/app.sock\n# owner: app\n# group: appsock\nuser::rw-\n"
+        "user:nginx:rw-\ngroup::rw-\nmask::rw-\nother::---\n\n");
     v = check_socket_access(t.path.string(), "/run/app/app.sock", "nginx");
     EXPECT_TRUE(v.allowed) << v.reason;
     EXPECT_TRUE(v.acl);

@@ -25,7 +25,8 @@ inline const std::string& fixture(const std::string& name) {
     static std::map<std::string, std::string> cache;
     auto it = cache.find(name);
     if (it == cache.end())
-        it = cache.emplace(name, slurp(std::string(WHY502_SOURCE_DIR) + "/tests/fixtures/host/" + name)).first;
+        it =
+            cache.emplace(name, slurp(std::string(WHY502_SOURCE_DIR) + "/tests/fixtures/host/" + name)).first;
     return it->second;
 }
 

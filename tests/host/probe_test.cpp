@@ -172,8 +172,10 @@ TEST(listener_hint, families_wildcards_and_paths) {
     EXPECT_EQ(listener_hint(ls, "localhost", 3000), "something listens on 127.0.0.1:3000");
     EXPECT_EQ(listener_hint(ls, "127.0.0.1", 9000),
               "nothing listens on 127.0.0.1:9000 (no listening socket on port 9000 at all)");
-    EXPECT_EQ(listener_hint(ls, "unix:/run/php/php-fpm.sock", -1), "something listens on unix:/run/php/php-fpm.sock");
-    EXPECT_NE(listener_hint(ls, "/run/app.sock", -1).find("nothing listens on unix:/run/app.sock"), std::string::npos);
+    EXPECT_EQ(listener_hint(ls, "unix:/run/php/php-fpm.sock", -1),
+              "something listens on unix:/run/php/php-fpm.sock");
+    EXPECT_NE(listener_hint(ls, "/run/app.sock", -1).find("nothing listens on unix:/run/app.sock"),
+              std::string::npos);
     EXPECT_EQ(listener_hint({}, "127.0.0.1", 5000), "");
 }
 

@@ -42,8 +42,10 @@ TEST(host_sources, proc_net_fixtures_listen_rows_only) {
     auto tcp6 = parse_proc_net_tcp(fixture("proc_net_tcp6"), true);
     auto ux = parse_proc_net_unix(fixture("proc_net_unix"));
     // ESTABLISHED and TIME_WAIT rows are not listeners.
-    EXPECT_EQ(keys(tcp), (std::set<key>{{"tcp", "0.0.0.0", 2024, "", 1076}, {"tcp", "127.0.0.1", 18431, "", 34783}}));
-    EXPECT_EQ(keys(tcp6), (std::set<key>{{"tcp6", "::1", 18432, "", 34784}, {"tcp6", "::", 18433, "", 34785}}));
+    EXPECT_EQ(keys(tcp),
+              (std::set<key>{{"tcp", "0.0.0.0", 2024, "", 1076}, {"tcp", "127.0.0.1", 18431, "", 34783}}));
+    EXPECT_EQ(keys(tcp6),
+              (std::set<key>{{"tcp6", "::1", 18432, "", 34784}, {"tcp6", "::", 18433, "", 34785}}));
     EXPECT_EQ(keys(ux), (std::set<key>{{"unix", "", -1, "/tmp/why502_fixture_app.sock", 34786},
                                        {"unix", "", -1, "@why502_abstract", 34787}}));
 }
@@ -56,10 +58,12 @@ TEST(host_sources, proc_net_ss_and_netstat_of_one_moment_agree) {
     EXPECT_EQ(keys(from_proc), keys(from_netstat));
     auto from_ss = parse_ss(fixture("ss_-peaonmi"));
     EXPECT_EQ(keys(from_ss), keys(from_proc));  // "*:18433" is the dual-stack [::]
-    auto py = std::find_if(from_netstat.begin(), from_netstat.end(), [](const listener& l) { return l.port == 18431; });
+    auto py = std::find_if(from_netstat.begin(), from_netstat.end(),
+                           [](const listener& l) { return l.port == 18431; });
     ASSERT_NE(py, from_netstat.end());
     EXPECT_NE(py->process.find("python3 (pid "), std::string::npos);
-    auto ss_py = std::find_if(from_ss.begin(), from_ss.end(), [](const listener& l) { return l.port == 18431; });
+    auto ss_py =
+        std::find_if(from_ss.begin(), from_ss.end(), [](const listener& l) { return l.port == 18431; });
     ASSERT_NE(ss_py, from_ss.end());
     EXPECT_NE(ss_py->process.find("python3 (pid "), std::string::npos);
     EXPECT_NE(ss_py->inode, 0u);
@@ -89,18 +93,21 @@ TEST(host_sources, live_proc_net_shows_sockets_this_test_opens) {
     std::snprintf(su.sun_path, sizeof su.sun_path, "%s", path.c_str());
     ASSERT_EQ(bind(ux, reinterpret_cast<sockaddr*>(&su), sizeof su), 0);
     ASSERT_EQ(listen(ux, 4), 0);
-    struct stat st4 {}, stux {};
+    struct stat st4 {
+    }, stux{};
     fstat(v4, &st4);
     fstat(ux, &stux);
 
     auto tcp = parse_proc_net_tcp(why502::host_test::slurp("/proc/net/tcp"), false);
-    auto it = std::find_if(tcp.begin(), tcp.end(), [&](const listener& l) { return l.port == ntohs(a.sin_port); });
+    auto it =
+        std::find_if(tcp.begin(), tcp.end(), [&](const listener& l) { return l.port == ntohs(a.sin_port); });
     ASSERT_NE(it, tcp.end());
     EXPECT_EQ(it->address, "127.0.0.1");
     EXPECT_EQ(it->inode, st4.st_ino);  // the socket inode the kernel gave this fd
     if (have_v6) {
         auto tcp6 = parse_proc_net_tcp(why502::host_test::slurp("/proc/net/tcp6"), true);
-        auto i6 = std::find_if(tcp6.begin(), tcp6.end(), [&](const listener& l) { return l.port == ntohs(a6.sin6_port); });
+        auto i6 = std::find_if(tcp6.begin(), tcp6.end(),
+                               [&](const listener& l) { return l.port == ntohs(a6.sin6_port); });
         ASSERT_NE(i6, tcp6.end());
         EXPECT_EQ(i6->address, "::1");
     }
@@ -126,7 +133,8 @@ TEST(host_sources, passwd_and_group_match_getpwnam) {
         EXPECT_EQ(u->gid, pw->pw_gid);
         group* gr = getgrgid(pw->pw_gid);
         ASSERT_NE(gr, nullptr);
-        auto g = std::find_if(groups.begin(), groups.end(), [&](const account& a) { return a.id == pw->pw_gid; });
+        auto g =
+            std::find_if(groups.begin(), groups.end(), [&](const account& a) { return a.id == pw->pw_gid; });
         ASSERT_NE(g, groups.end());
         EXPECT_EQ(g->name, gr->gr_name);
     }
@@ -151,8 +159,9 @@ TEST(host_sources, selinux_outputs) {
     EXPECT_FALSE(sb.at("httpd_can_network_connect"));
     EXPECT_EQ(sb.count("SELinux"), 0u);
     auto ports = parse_semanage_port(fixture("semanage_port_-l"));
-    auto http = std::find_if(ports.begin(), ports.end(),
-                             [](const port_record& r) { return r.type == "http_port_t" && r.proto == "tcp"; });
+    auto http = std::find_if(ports.begin(), ports.end(), [](const port_record& r) {
+        return r.type == "http_port_t" && r.proto == "tcp";
+    });
     ASSERT_NE(http, ports.end());
     EXPECT_NE(http->ports.find("8443"), std::string::npos);
     auto sb_lines = std::count(fixture("semanage_port_-l").begin(), fixture("semanage_port_-l").end(), '\n');
@@ -185,7 +194,9 @@ TEST(host_sources, acl_xattr_and_getfacl_agree) {
     std::string f = (t.path / "a file").string();
     why502::host_test::write_file(f, "x");
     std::string out;
-    ASSERT_EQ(why502::host_test::run({"/usr/bin/setfacl", "-m", "u:www-data:rw,g:nogroup:r,m::rw", f}, out), 0) << out;
+    ASSERT_EQ(why502::host_test::run({"/usr/bin/setfacl", "-m", "u:www-data:rw,g:nogroup:r,m::rw", f}, out),
+              0)
+        << out;
     char buf[1024];
     ssize_t n = getxattr(f.c_str(), "system.posix_acl_access", buf, sizeof buf);
     ASSERT_GT(n, 0);

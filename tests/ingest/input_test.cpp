@@ -52,7 +52,8 @@ std::map<uint64_t, std::string> collect(const std::string& path, scan_options o,
 TEST(scan, numbers_lines_across_small_chunks_and_workers) {
     auto d = temp_dir();
     std::string text;
-    for (int i = 1; i <= 5000; ++i) text += "line " + std::to_string(i) + (i % 7 ? "" : " with more text") + "\n";
+    for (int i = 1; i <= 5000; ++i)
+        text += "line " + std::to_string(i) + (i % 7 ? "" : " with more text") + "\n";
     write_file(d / "a.log", text);
     for (unsigned workers : {0u, 1u, 2u, 3u}) {
         scan_options o;
@@ -138,16 +139,17 @@ TEST(open, errors_name_the_file) {
 TEST(rotations, oldest_first) {
     auto v = order_rotations({"/l/error.log", "/l/error.log.1", "/l/error.log.10.gz", "/l/error.log.2.gz",
                               "/l/access.log", "/l/error.log-20260701", "/l/error.log-20260630.gz"});
-    std::vector<std::string> want = {"/l/error.log.10.gz", "/l/error.log.2.gz", "/l/error.log.1",
-                                     "/l/error.log-20260630.gz", "/l/error.log-20260701", "/l/error.log",
-                                     "/l/access.log"};
+    std::vector<std::string> want = {
+        "/l/error.log.10.gz",    "/l/error.log.2.gz", "/l/error.log.1", "/l/error.log-20260630.gz",
+        "/l/error.log-20260701", "/l/error.log",      "/l/access.log"};
     EXPECT_EQ(v, want);
 }
 
 TEST(rotations, finds_siblings) {
     auto d = temp_dir() / "rot";
     fs::create_directories(d);
-    for (auto n : {"error.log", "error.log.1", "error.log.2.gz", "error.log.bak", "other.log"}) write_file(d / n, "x\n");
+    for (auto n : {"error.log", "error.log.1", "error.log.2.gz", "error.log.bak", "other.log"})
+        write_file(d / n, "x\n");
     auto v = find_rotations((d / "error.log").string());
     ASSERT_EQ(v.size(), 3u);
     EXPECT_EQ(fs::path(v[0]).filename(), "error.log.2.gz");

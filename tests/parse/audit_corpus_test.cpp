@@ -230,8 +230,8 @@ const corpus& get_corpus() {
         auto make = [&](generated_log& g, const char* name, const char* extra, int seed) {
             g.path = (k.dir / name).string();
             std::string stats = g.path + ".stats.json";
-            std::string cmd = "python3 '" + gen + "' -s 4M -o '" + g.path + "' --seed " + std::to_string(seed) +
-                              " --stats '" + stats + "' " + extra + " 2>/dev/null";
+            std::string cmd = "python3 '" + gen + "' -s 4M -o '" + g.path + "' --seed " +
+                              std::to_string(seed) + " --stats '" + stats + "' " + extra + " 2>/dev/null";
             if (std::system(cmd.c_str()) != 0) return false;
             g.text = read_file(g.path);
             g.stats = nlohmann::json::parse(read_file(stats), nullptr, false);
@@ -247,9 +247,9 @@ const corpus& get_corpus() {
     return c;
 }
 
-#define NEED_CORPUS()                                        \
-    const corpus& C = get_corpus();                          \
-    if (!C.ok) GTEST_SKIP() << C.why;                        \
+#define NEED_CORPUS()                 \
+    const corpus& C = get_corpus();   \
+    if (!C.ok) GTEST_SKIP() << C.why; \
     use_zone("UTC")
 
 class AuditCorpus : public ::testing::Test {
@@ -271,12 +271,14 @@ void expect_ground_truth(const generated_log& g, const std::vector<avc_denial>& 
         return std::find(d.permissions.begin(), d.permissions.end(), perm) != d.permissions.end();
     };
     EXPECT_EQ(count([](auto& d) { return d.record_type == "AVC"; }), s["avc_records"].get<int64_t>());
-    EXPECT_EQ(count([](auto& d) { return d.record_type == "USER_AVC"; }), s["user_avc_denied"].get<int64_t>());
+    EXPECT_EQ(count([](auto& d) { return d.record_type == "USER_AVC"; }),
+              s["user_avc_denied"].get<int64_t>());
     EXPECT_EQ(count(nginx), s["avc_records_nginx_comm"].get<int64_t>());
     EXPECT_EQ(count([&](auto& d) { return nginx(d) && d.tclass == "tcp_socket" && has(d, "name_connect"); }),
               s["nginx_name_connect_tcp"].get<int64_t>());
-    EXPECT_EQ(count([&](auto& d) { return nginx(d) && d.tclass == "unix_stream_socket" && has(d, "connectto"); }),
-              s["nginx_connectto_unix"].get<int64_t>());
+    EXPECT_EQ(
+        count([&](auto& d) { return nginx(d) && d.tclass == "unix_stream_socket" && has(d, "connectto"); }),
+        s["nginx_connectto_unix"].get<int64_t>());
     EXPECT_EQ(count([&](auto& d) { return nginx(d) && d.tclass == "sock_file" && has(d, "write"); }),
               s["nginx_sock_file_write"].get<int64_t>());
     EXPECT_EQ(count([](auto& d) { return d.comm == "php-fpm" && d.source_type == "httpd_t"; }),
@@ -486,8 +488,8 @@ std::string to_kernel_form(std::string_view text) {
         if (!number) continue;  // user-space types the kernel form never shows
         size_t open = line.find("audit(");
         size_t close = line.find(')', open);
-        out += "[" + std::to_string(1000 + n++ / 1000) + ".123456] audit: type=" + std::to_string(number) + " " +
-               std::string(line.substr(open, close - open + 1)) + ": " + std::string(r.body) + "\n";
+        out += "[" + std::to_string(1000 + n++ / 1000) + ".123456] audit: type=" + std::to_string(number) +
+               " " + std::string(line.substr(open, close - open + 1)) + ": " + std::string(r.body) + "\n";
     }
     return out;
 }
@@ -501,8 +503,8 @@ std::string to_journald_form(std::string_view text) {
         if (parse_audit_line(line, {}, r) != match::yes) continue;
         timeutil::civil c = timeutil::civil_from_utc_ms(r.time_ms);
         char stamp[32];
-        std::snprintf(stamp, sizeof stamp, "%s %2d %02d:%02d:%02d", months[c.month - 1], c.day, c.hour, c.minute,
-                      c.second);
+        std::snprintf(stamp, sizeof stamp, "%s %2d %02d:%02d:%02d", months[c.month - 1], c.day, c.hour,
+                      c.minute, c.second);
         std::string_view pid;
         audit_field_raw(r.body, "pid", pid);  // journald takes _PID from the record's pid=
         out += std::string(stamp) + " web1 audit" + (pid.empty() ? "" : "[" + std::string(pid) + "]") + ": " +
@@ -546,7 +548,9 @@ TEST_F(AuditCorpus, JournaldFormGroupsLikeSerials) {
 
 // ---------------------------------------------------------------- ausearch -i
 
-std::string fixture(const char* name) { return std::string(WHY502_SOURCE_DIR) + "/tests/fixtures/audit/" + name; }
+std::string fixture(const char* name) {
+    return std::string(WHY502_SOURCE_DIR) + "/tests/fixtures/audit/" + name;
+}
 
 // Fields both forms carry. `ausearch -i` prints user names for uids (from the host that
 // ran it) and an event's records last to first, so uid and order are left out.
@@ -580,8 +584,8 @@ TEST(AuditAusearch, FreshRunOfTheRealTool) {
     std::string raw_path = fixture("raw_rhel9.log");
     for (const char* zone : {"America/New_York", "Asia/Kolkata"}) {
         std::string out = (dir / "i.log").string();
-        std::string cmd = std::string("TZ=") + zone + " LC_ALL=C " + tool + " -if '" + raw_path + "' -i > '" + out +
-                          "' 2>/dev/null";
+        std::string cmd = std::string("TZ=") + zone + " LC_ALL=C " + tool + " -if '" + raw_path + "' -i > '" +
+                          out + "' 2>/dev/null";
         ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
         use_zone("UTC");
         auto raw = feed_all(read_file(raw_path));
@@ -605,8 +609,8 @@ TEST_F(AuditCorpus, AusearchInterpretedOfEnrichedCorpus) {
     const char* tool = "/usr/sbin/ausearch";
     if (!fs::exists(tool)) GTEST_SKIP() << "ausearch not installed";
     std::string out = (C.dir / "enriched_i.log").string();
-    std::string cmd = std::string("TZ=Europe/Paris LC_ALL=C ") + tool + " -if '" + C.enriched.path + "' -i > '" +
-                      out + "' 2>/dev/null";
+    std::string cmd = std::string("TZ=Europe/Paris LC_ALL=C ") + tool + " -if '" + C.enriched.path +
+                      "' -i > '" + out + "' 2>/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     use_zone("Europe/Paris");
     auto interpreted = feed_all(read_file(out));

@@ -32,8 +32,9 @@ std::string nginx_connect_event_line(int i) {
     const std::string s = "msg=audit(1782555242.115:4242): ";
     switch (i) {
         case 0:
-            return "type=AVC " + s + "avc:  denied  { name_connect } for  pid=2841 comm=\"nginx\" dest=3000 " +
-                   kHttpd + "tcontext=system_u:object_r:ntop_port_t:s0 tclass=tcp_socket permissive=0";
+            return "type=AVC " + s +
+                   "avc:  denied  { name_connect } for  pid=2841 comm=\"nginx\" dest=3000 " + kHttpd +
+                   "tcontext=system_u:object_r:ntop_port_t:s0 tclass=tcp_socket permissive=0";
         case 1:
             return "type=SYSCALL " + s +
                    "arch=c000003e syscall=42 success=no exit=-13 a0=c a1=55d3c8a1e2f0 a2=10 a3=0 "
@@ -43,7 +44,8 @@ std::string nginx_connect_event_line(int i) {
                    "ARCH=x86_64 SYSCALL=connect AUID=\"unset\" UID=\"nginx\" GID=\"nginx\"";
         case 2:
             return "type=SOCKADDR " + s +
-                   "saddr=02000BB87F0000010000000000000000\x1dSADDR={ saddr_fam=inet laddr=127.0.0.1 lport=3000 }";
+                   "saddr=02000BB87F0000010000000000000000\x1dSADDR={ saddr_fam=inet laddr=127.0.0.1 "
+                   "lport=3000 }";
         case 3:
             return "type=PROCTITLE " + s + "proctitle=6E67696E783A20776F726B65722070726F63657373";
         default:
@@ -106,15 +108,20 @@ TEST(AuditEvents, AusearchOrderRecordsBeforeTheirDenial) {
 TEST(AuditEvents, SeveralDenialsInOneEventWithPathAndCwd) {
     const std::string s = "msg=audit(1782555250.001:5000): ";
     std::vector<std::string> lines = {
-        "type=AVC " + s + "avc:  denied  { read } for  pid=2843 comm=\"nginx\" name=\"index.html\" dev=\"dm-2\" "
-            "ino=4242 " + kHttpd + "tcontext=unconfined_u:object_r:user_home_t:s0 tclass=file permissive=0",
-        "type=AVC " + s + "avc:  denied  { open } for  pid=2843 comm=\"nginx\" "
-            "path=\"/home/deploy/site/index.html\" dev=\"dm-2\" ino=4242 " + kHttpd +
-            "tcontext=unconfined_u:object_r:user_home_t:s0 tclass=file permissive=0",
-        "type=SYSCALL " + s + "arch=c000003e syscall=257 success=no exit=-13 items=1 ppid=2840 pid=2843 "
+        "type=AVC " + s +
+            "avc:  denied  { read } for  pid=2843 comm=\"nginx\" name=\"index.html\" dev=\"dm-2\" "
+            "ino=4242 " +
+            kHttpd + "tcontext=unconfined_u:object_r:user_home_t:s0 tclass=file permissive=0",
+        "type=AVC " + s +
+            "avc:  denied  { open } for  pid=2843 comm=\"nginx\" "
+            "path=\"/home/deploy/site/index.html\" dev=\"dm-2\" ino=4242 " +
+            kHttpd + "tcontext=unconfined_u:object_r:user_home_t:s0 tclass=file permissive=0",
+        "type=SYSCALL " + s +
+            "arch=c000003e syscall=257 success=no exit=-13 items=1 ppid=2840 pid=2843 "
             "uid=997 comm=\"nginx\" exe=\"/usr/sbin/nginx\" key=(null)",
         "type=CWD " + s + "cwd=\"/home/deploy\"",
-        "type=PATH " + s + "item=0 name=\"site/index.html\" inode=4242 dev=fd:02 mode=0100644 nametype=NORMAL",
+        "type=PATH " + s +
+            "item=0 name=\"site/index.html\" inode=4242 dev=fd:02 mode=0100644 nametype=NORMAL",
         "type=PROCTITLE " + s + "proctitle=6E67696E783A20776F726B65722070726F63657373",
     };
     auto ds = run(lines);
@@ -141,15 +148,19 @@ TEST(AuditEvents, InterleavedEventsKeepTheirOwnRecords) {
                std::to_string(serial) + "): " + body;
     };
     auto avc = [&](int serial, int pid, int port) {
-        return rec("AVC", serial, "avc:  denied  { name_connect } for  pid=" + std::to_string(pid) +
-                                      " comm=\"nginx\" dest=" + std::to_string(port) + " " + kHttpd +
-                                      "tcontext=system_u:object_r:http_cache_port_t:s0 tclass=tcp_socket permissive=0");
+        return rec("AVC", serial,
+                   "avc:  denied  { name_connect } for  pid=" + std::to_string(pid) +
+                       " comm=\"nginx\" dest=" + std::to_string(port) + " " + kHttpd +
+                       "tcontext=system_u:object_r:http_cache_port_t:s0 tclass=tcp_socket permissive=0");
     };
     auto sys = [&](int serial, int pid) {
-        return rec("SYSCALL", serial, "arch=c000003e syscall=42 success=no exit=-13 pid=" + std::to_string(pid) +
-                                          " uid=997 comm=\"nginx\" exe=\"/usr/sbin/nginx\"");
+        return rec("SYSCALL", serial,
+                   "arch=c000003e syscall=42 success=no exit=-13 pid=" + std::to_string(pid) +
+                       " uid=997 comm=\"nginx\" exe=\"/usr/sbin/nginx\"");
     };
-    auto sa = [&](int serial, const char* hex) { return rec("SOCKADDR", serial, std::string("saddr=") + hex); };
+    auto sa = [&](int serial, const char* hex) {
+        return rec("SOCKADDR", serial, std::string("saddr=") + hex);
+    };
     std::vector<std::string> lines = {
         avc(10, 2841, 8080),
         avc(11, 2842, 9000),
@@ -191,11 +202,14 @@ TEST(AuditEvents, HexEncodedCommAndPathUnixSocket) {
     const std::string s = "msg=audit(1782555260.500:6000): ";
     // comm "my app" and path "/run/my app/app.sock" contain a space: the kernel writes hex.
     std::vector<std::string> lines = {
-        "type=AVC " + s + "avc:  denied  { connectto } for  pid=3100 comm=6D7920617070 "
-            "path=2F72756E2F6D79206170702F6170702E736F636B " + kHttpd +
+        "type=AVC " + s +
+            "avc:  denied  { connectto } for  pid=3100 comm=6D7920617070 "
+            "path=2F72756E2F6D79206170702F6170702E736F636B " +
+            kHttpd +
             "tcontext=system_u:system_r:unconfined_service_t:s0-s0:c0.c1023 tclass=unix_stream_socket "
             "permissive=1",
-        "type=SYSCALL " + s + "arch=c000003e syscall=42 success=yes exit=0 pid=3100 uid=997 "
+        "type=SYSCALL " + s +
+            "arch=c000003e syscall=42 success=yes exit=0 pid=3100 uid=997 "
             "comm=6D7920617070 exe=\"/usr/sbin/nginx\" key=(null)",
         "type=SOCKADDR " + s + "saddr=01002F72756E2F6D79206170702F6170702E736F636B00",
     };
@@ -213,10 +227,12 @@ TEST(AuditEvents, HexEncodedCommAndPathUnixSocket) {
 
 TEST(AuditEvents, SockaddrFamilies) {
     const std::string s = "msg=audit(1782555260.500:6001): ";
-    const std::string avc = "type=AVC " + s + "avc:  denied  { name_connect } for  pid=1 comm=\"nginx\" dest=8080 " +
-                            kHttpd + "tcontext=system_u:object_r:http_cache_port_t:s0 tclass=tcp_socket";
+    const std::string avc = "type=AVC " + s +
+                            "avc:  denied  { name_connect } for  pid=1 comm=\"nginx\" dest=8080 " + kHttpd +
+                            "tcontext=system_u:object_r:http_cache_port_t:s0 tclass=tcp_socket";
     // inet6 [::1]:8080
-    auto ds = run({avc, "type=SOCKADDR " + s + "saddr=0A001F90000000000000000000000000000000000000000100000000"});
+    auto ds =
+        run({avc, "type=SOCKADDR " + s + "saddr=0A001F90000000000000000000000000000000000000000100000000"});
     ASSERT_EQ(ds.size(), 1u);
     EXPECT_EQ(ds[0].saddr_host, "::1");
     EXPECT_EQ(ds[0].saddr_port, 8080);
@@ -233,9 +249,10 @@ TEST(AuditEvents, SockaddrFamilies) {
 }
 
 TEST(AuditEvents, GrantedAndContextsWithoutMls) {
-    auto ds = run({"type=AVC msg=audit(1782555270.000:7000): avc:  granted  { setsecparam } for  pid=1 "
-                   "comm=\"load_policy\" scontext=system_u:system_r:load_policy_t "
-                   "tcontext=system_u:object_r:security_t tclass=security"});
+    auto ds =
+        run({"type=AVC msg=audit(1782555270.000:7000): avc:  granted  { setsecparam } for  pid=1 "
+             "comm=\"load_policy\" scontext=system_u:system_r:load_policy_t "
+             "tcontext=system_u:object_r:security_t tclass=security"});
     ASSERT_EQ(ds.size(), 1u);
     EXPECT_FALSE(ds[0].denied);
     EXPECT_EQ(ds[0].source_type, "load_policy_t");
@@ -244,15 +261,16 @@ TEST(AuditEvents, GrantedAndContextsWithoutMls) {
 
 TEST(AuditEvents, UserAvc) {
     // As written by systemd (and by gen_audit.py) on RHEL 9, ENRICHED.
-    auto ds = run({"type=USER_AVC msg=audit(1782555280.250:8000): pid=1 uid=0 auid=4294967295 "
-                   "ses=4294967295 subj=system_u:system_r:init_t:s0 msg='avc:  denied  { reload } for "
-                   "auid=n/a uid=0 gid=0 path=\"/usr/lib/systemd/system/nginx.service\" "
-                   "cmdline=\"/usr/bin/systemctl reload nginx.service\" "
-                   "scontext=system_u:system_r:zabbix_agent_t:s0 tcontext=system_u:object_r:httpd_unit_t:s0 "
-                   "tclass=service permissive=0  exe=\"/usr/lib/systemd/systemd\" sauid=0 hostname=? addr=? "
-                   "terminal=?'\x1dUID=\"root\" AUID=\"unset\"",
-                   "type=USER_AVC msg=audit(1782555280.300:8001): pid=1 uid=0 msg='avc:  received "
-                   "policyload notice (seqno=2)  exe=\"/usr/lib/systemd/systemd\" sauid=0'"});
+    auto ds =
+        run({"type=USER_AVC msg=audit(1782555280.250:8000): pid=1 uid=0 auid=4294967295 "
+             "ses=4294967295 subj=system_u:system_r:init_t:s0 msg='avc:  denied  { reload } for "
+             "auid=n/a uid=0 gid=0 path=\"/usr/lib/systemd/system/nginx.service\" "
+             "cmdline=\"/usr/bin/systemctl reload nginx.service\" "
+             "scontext=system_u:system_r:zabbix_agent_t:s0 tcontext=system_u:object_r:httpd_unit_t:s0 "
+             "tclass=service permissive=0  exe=\"/usr/lib/systemd/systemd\" sauid=0 hostname=? addr=? "
+             "terminal=?'\x1dUID=\"root\" AUID=\"unset\"",
+             "type=USER_AVC msg=audit(1782555280.300:8001): pid=1 uid=0 msg='avc:  received "
+             "policyload notice (seqno=2)  exe=\"/usr/lib/systemd/systemd\" sauid=0'"});
     ASSERT_EQ(ds.size(), 1u);
     const avc_denial& d = ds[0];
     EXPECT_EQ(d.record_type, "USER_AVC");
@@ -312,13 +330,14 @@ TEST(AuditEvents, SelinuxErrBoundsAndUserSelinuxErr) {
 
 TEST(AuditEvents, EstablishedSocketAddresses) {
     // A denial on a connected socket names both ends.
-    auto ds = run({"type=AVC msg=audit(1782555300.000:9200): avc:  denied  { write } for  pid=2841 "
-                   "comm=\"nginx\" laddr=127.0.0.1 lport=54822 faddr=127.0.0.1 fport=3000 "
-                   "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:system_r:unconfined_service_t:s0 "
-                   "tclass=tcp_socket permissive=0",
-                   "type=AVC msg=audit(1782555300.100:9201): avc:  denied  { name_bind } for  pid=2840 "
-                   "comm=\"nginx\" src=8888 scontext=system_u:system_r:httpd_t:s0 "
-                   "tcontext=system_u:object_r:unreserved_port_t:s0 tclass=tcp_socket permissive=0"});
+    auto ds =
+        run({"type=AVC msg=audit(1782555300.000:9200): avc:  denied  { write } for  pid=2841 "
+             "comm=\"nginx\" laddr=127.0.0.1 lport=54822 faddr=127.0.0.1 fport=3000 "
+             "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:system_r:unconfined_service_t:s0 "
+             "tclass=tcp_socket permissive=0",
+             "type=AVC msg=audit(1782555300.100:9201): avc:  denied  { name_bind } for  pid=2840 "
+             "comm=\"nginx\" src=8888 scontext=system_u:system_r:httpd_t:s0 "
+             "tcontext=system_u:object_r:unreserved_port_t:s0 tclass=tcp_socket permissive=0"});
     ASSERT_EQ(ds.size(), 2u);
     EXPECT_EQ(ds[0].laddr, "127.0.0.1");
     EXPECT_EQ(ds[0].lport, 54822);
@@ -338,7 +357,8 @@ TEST(AuditEvents, KernelConsoleForm) {
         "exit=-13 a0=c a1=55d3c8a1e2f0 a2=10 a3=0 items=0 ppid=2840 pid=2841 auid=4294967295 uid=997 "
         "comm=\"nginx\" exe=\"/usr/sbin/nginx\" subj=system_u:system_r:httpd_t:s0 key=(null)",
         "[ 9921.310610] audit: type=1306 audit(1782555242.115:4242): saddr=02000BB87F0000010000000000000000",
-        "[ 9921.310618] audit: type=1327 audit(1782555242.115:4242): proctitle=6E67696E783A20776F726B65722070726F63657373",
+        "[ 9921.310618] audit: type=1327 audit(1782555242.115:4242): "
+        "proctitle=6E67696E783A20776F726B65722070726F63657373",
     };
     auto ds = run(lines);
     ASSERT_EQ(ds.size(), 1u);
@@ -353,13 +373,16 @@ TEST(AuditEvents, JournaldGroupsBySecondAndPid) {
     ctx.reference_ms = timeutil::utc_ms_from_civil({2026, 7, 2, 0, 0, 0, 0});
     const std::string p = "Jul  1 10:14:02 web1 ";
     auto avc = [&](int pid, int port) {
-        return p + "audit[" + std::to_string(pid) + "]: AVC avc:  denied  { name_connect } for  pid=" +
-               std::to_string(pid) + " comm=\"nginx\" dest=" + std::to_string(port) + " " + kHttpd +
+        return p + "audit[" + std::to_string(pid) +
+               "]: AVC avc:  denied  { name_connect } for  pid=" + std::to_string(pid) +
+               " comm=\"nginx\" dest=" + std::to_string(port) + " " + kHttpd +
                "tcontext=system_u:object_r:http_cache_port_t:s0 tclass=tcp_socket permissive=0";
     };
     auto sys = [&](int pid) {
-        return p + "audit[" + std::to_string(pid) + "]: SYSCALL arch=c000003e syscall=42 success=no exit=-13 "
-               "pid=" + std::to_string(pid) + " uid=997 comm=\"nginx\" exe=\"/usr/sbin/nginx\" key=(null)";
+        return p + "audit[" + std::to_string(pid) +
+               "]: SYSCALL arch=c000003e syscall=42 success=no exit=-13 "
+               "pid=" +
+               std::to_string(pid) + " uid=997 comm=\"nginx\" exe=\"/usr/sbin/nginx\" key=(null)";
     };
     std::vector<std::string> lines = {
         avc(2841, 8080),
@@ -396,7 +419,8 @@ TEST(AuditEvents, AusearchInterpretedEvent) {
         "----",
         "time->Sat Jun 27 10:14:06 2026",
         "type=PROCTITLE msg=audit(06/27/26 10:14:06.250:1086) : proctitle=nginx: worker process ",
-        "type=SOCKADDR msg=audit(06/27/26 10:14:06.250:1086) : saddr={ saddr_fam=local path=/run/gunicorn/app.sock } ",
+        "type=SOCKADDR msg=audit(06/27/26 10:14:06.250:1086) : saddr={ saddr_fam=local "
+        "path=/run/gunicorn/app.sock } ",
         "type=SYSCALL msg=audit(06/27/26 10:14:06.250:1086) : arch=x86_64 syscall=connect success=no "
         "exit=EACCES(Permission denied) a0=0x19 a1=0x55d2226532e4 a2=0x10 a3=0xa3cb748a37e items=0 ppid=2840 "
         "pid=2841 auid=unset uid=unknown(997) gid=unknown(994) euid=unknown(997) tty=(none) ses=unset "
@@ -440,8 +464,8 @@ TEST(AuditEvents, MemoryStaysBoundedWithoutEoe) {
     uint64_t line = 0, taken = 0;
     for (int i = 0; i < 20000; ++i) {
         std::string s = "msg=audit(1782555242.115:" + std::to_string(10000 + i) + "): ";
-        b.feed("type=AVC " + s + "avc:  denied  { name_connect } for  pid=2841 comm=\"nginx\" dest=3000 " + kHttpd +
-                   "tcontext=system_u:object_r:ntop_port_t:s0 tclass=tcp_socket permissive=0",
+        b.feed("type=AVC " + s + "avc:  denied  { name_connect } for  pid=2841 comm=\"nginx\" dest=3000 " +
+                   kHttpd + "tcontext=system_u:object_r:ntop_port_t:s0 tclass=tcp_socket permissive=0",
                ++line);
         b.feed("type=SYSCALL " + s + "arch=c000003e syscall=42 success=no exit=-13 pid=2841 uid=997", ++line);
         b.feed("type=EXECVE " + s + "argc=1 a0=\"x\"", ++line);
@@ -456,7 +480,8 @@ TEST(AuditEvents, MemoryStaysBoundedWithoutEoe) {
 TEST(AuditEvents, RecordsBeyondTheWindowDoNotJoin) {
     std::vector<std::string> lines = {nginx_connect_event_line(0)};
     for (uint64_t i = 0; i < audit_event_window; ++i)
-        lines.push_back("type=EXECVE msg=audit(1782555243.000:" + std::to_string(5000 + i) + "): argc=1 a0=\"x\"");
+        lines.push_back("type=EXECVE msg=audit(1782555243.000:" + std::to_string(5000 + i) +
+                        "): argc=1 a0=\"x\"");
     lines.push_back(nginx_connect_event_line(1));  // the event's SYSCALL, too late
     auto ds = run(lines);
     ASSERT_EQ(ds.size(), 1u);

@@ -17,7 +17,9 @@ constexpr const char* kAvcBody =
     "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:ntop_port_t:s0 "
     "tclass=tcp_socket permissive=0";
 
-std::string raw_avc() { return std::string("type=AVC msg=audit(1782555242.115:4242): ") + kAvcBody; }
+std::string raw_avc() {
+    return std::string("type=AVC msg=audit(1782555242.115:4242): ") + kAvcBody;
+}
 
 // Records are views into their line: the lines live as long as the test program.
 audit_record parse_ok(std::string line, audit_parse_context ctx = {}) {
@@ -121,7 +123,9 @@ TEST_F(AuditLine, UpperCaseValuesAreNotEnrichment) {
         "cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0");
     EXPECT_EQ(r.form, audit_form::raw);
     EXPECT_TRUE(r.enriched.empty());
-    r = parse_ok("type=USER_CMD msg=audit(1782555242.115:4242): pid=1 uid=0 msg='cwd=\"/\" UID=x cmd=6C73 res=success'");
+    r = parse_ok(
+        "type=USER_CMD msg=audit(1782555242.115:4242): pid=1 uid=0 msg='cwd=\"/\" UID=x cmd=6C73 "
+        "res=success'");
     EXPECT_TRUE(r.enriched.empty());
 }
 
@@ -134,8 +138,8 @@ TEST_F(AuditLine, NodePrefix) {
 }
 
 TEST_F(AuditLine, GrepPrefixes) {
-    for (std::string prefix : {"audit.log:", "/var/log/audit/audit.log.1:", "audit.log:1234:",
-                               "./logs/host 1/audit.log:"}) {
+    for (std::string prefix :
+         {"audit.log:", "/var/log/audit/audit.log.1:", "audit.log:1234:", "./logs/host 1/audit.log:"}) {
         audit_record r = parse_ok(prefix + raw_avc());
         EXPECT_EQ(r.type, "AVC") << prefix;
         EXPECT_EQ(r.serial, 4242u) << prefix;
@@ -232,9 +236,10 @@ TEST_F(AuditLine, KernelForms) {
         EXPECT_EQ(r.body, kAvcBody) << p;
     }
     const std::pair<const char*, const char*> numbers[] = {
-        {"1300", "SYSCALL"}, {"1327", "PROCTITLE"}, {"1306", "SOCKADDR"}, {"1302", "PATH"},
-        {"1307", "CWD"},     {"1320", "EOE"},       {"1107", "USER_AVC"}, {"1401", "SELINUX_ERR"},
-        {"1122", "USER_SELINUX_ERR"}, {"1309", "EXECVE"}, {"1130", "SERVICE_START"},
+        {"1300", "SYSCALL"},  {"1327", "PROCTITLE"},     {"1306", "SOCKADDR"},
+        {"1302", "PATH"},     {"1307", "CWD"},           {"1320", "EOE"},
+        {"1107", "USER_AVC"}, {"1401", "SELINUX_ERR"},   {"1122", "USER_SELINUX_ERR"},
+        {"1309", "EXECVE"},   {"1130", "SERVICE_START"},
     };
     for (auto [n, name] : numbers) {
         std::string line = std::string("[ 5.1] audit: type=") + n + " audit(1782555242.115:4242): x=1";
@@ -259,7 +264,8 @@ TEST_F(AuditLine, Journald) {
     EXPECT_EQ(r.time_ms, timeutil::utc_ms_from_civil({2026, 7, 1, 10, 14, 2, 0}));
     EXPECT_EQ(r.body, kAvcBody);
 
-    r = parse_ok("Jul  1 10:14:02 web1 audit: PROCTITLE proctitle=6E67696E783A20776F726B65722070726F63657373", ctx);
+    r = parse_ok("Jul  1 10:14:02 web1 audit: PROCTITLE proctitle=6E67696E783A20776F726B65722070726F63657373",
+                 ctx);
     EXPECT_EQ(r.type, "PROCTITLE");
     EXPECT_EQ(r.journald_pid, 0u);
     std::string v;
@@ -357,7 +363,8 @@ TEST(AuditField, HexQuotedNullAndMissing) {
     ASSERT_TRUE(audit_field(body, "dest", v));
     EXPECT_EQ(v, "3000");  // digits are not hex-decoded outside the escaped fields
     ASSERT_TRUE(audit_field(body, "key", v));
-    EXPECT_EQ(v, std::string("web\x01" "audited"));
+    EXPECT_EQ(v, std::string("web\x01"
+                             "audited"));
     EXPECT_FALSE(audit_field(body, "tclass", v));
     EXPECT_FALSE(audit_field(body, "id", v));  // never a suffix match ("pid")
     std::string_view raw;

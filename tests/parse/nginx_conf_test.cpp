@@ -28,7 +28,8 @@ std::string slurp(const std::string& p) {
     return ss.str();
 }
 
-const conf_pass* find_pass(const nginx_config& c, std::string_view location, std::string_view directive = {}) {
+const conf_pass* find_pass(const nginx_config& c, std::string_view location,
+                           std::string_view directive = {}) {
     for (const auto& p : c.passes)
         if (p.location == location && (directive.empty() || p.directive == directive)) return &p;
     return nullptr;
@@ -198,18 +199,19 @@ TEST(nginx_conf, fixture_tree_with_includes_and_globs) {
     expect_site_facts(*c, "/srv/nginx");
     // Quotes and escapes survive into the tree.
     bool seen = false;
-    std::function<void(const std::vector<conf_directive>&)> visit = [&](const std::vector<conf_directive>& ds) {
-        for (const auto& d : ds) {
-            if (d.name == "proxy_set_header" && d.args.size() == 2 && d.args[0] == "X-Quote") {
-                EXPECT_EQ(d.args[1], "a \"quoted\" ; value {");
-                seen = true;
+    std::function<void(const std::vector<conf_directive>&)> visit =
+        [&](const std::vector<conf_directive>& ds) {
+            for (const auto& d : ds) {
+                if (d.name == "proxy_set_header" && d.args.size() == 2 && d.args[0] == "X-Quote") {
+                    EXPECT_EQ(d.args[1], "a \"quoted\" ; value {");
+                    seen = true;
+                }
+                if (d.name == "proxy_set_header" && d.args.size() == 2 && d.args[0] == "X-Single") {
+                    EXPECT_EQ(d.args[1], "it's");
+                }
+                visit(d.block);
             }
-            if (d.name == "proxy_set_header" && d.args.size() == 2 && d.args[0] == "X-Single") {
-                EXPECT_EQ(d.args[1], "it's");
-            }
-            visit(d.block);
-        }
-    };
+        };
     visit(c->tree);
     EXPECT_TRUE(seen);
 }
@@ -280,7 +282,9 @@ TEST(nginx_conf, syntax_errors_name_file_and_line_like_nginx) {
         if (!nginx.empty()) {
             std::string out;
             fs::create_directories(t.path / "logs");
-            int rc = run({nginx, "-t", "-q", "-p", t.path.string() + "/", "-c", (t.path / "nginx.conf").string()}, out);
+            int rc =
+                run({nginx, "-t", "-q", "-p", t.path.string() + "/", "-c", (t.path / "nginx.conf").string()},
+                    out);
             EXPECT_NE(rc, 0);
             std::string where = (t.path / "nginx.conf").string() + ":" + std::to_string(bc.line);
             EXPECT_NE(out.find(where), std::string::npos) << out;
@@ -306,7 +310,7 @@ TEST(nginx_conf, tokenizer_quotes_escapes_comments_and_variables) {
         "http {\n"
         "  map $uri $x { default \"a b\"; ~^/\\{x\\} 'c;d'; }\n"
         "  server {\n"
-        "    server_name a#b.example;\n"       // '#' inside a word is not a comment
+        "    server_name a#b.example;\n"  // '#' inside a word is not a comment
         "    set $v \"t\\tx\";\n"
         "    return 200 \"${v}}\";\n"
         "    location / { proxy_pass http://${v}; }\n"
@@ -405,8 +409,9 @@ TEST(nginx_conf, include_cycles_missing_files_and_root) {
     temp_dir t;
     write_file(t.path / "etc/nginx/nginx.conf",
                "user nginx;\nhttp {\n  include conf.d/*.conf;\n  include /etc/nginx/missing.conf;\n}\n");
-    write_file(t.path / "etc/nginx/conf.d/a.conf",
-               "include /etc/nginx/conf.d/a.conf;\nserver { location / { proxy_pass http://127.0.0.1:81; } }\n");
+    write_file(
+        t.path / "etc/nginx/conf.d/a.conf",
+        "include /etc/nginx/conf.d/a.conf;\nserver { location / { proxy_pass http://127.0.0.1:81; } }\n");
     conf_options o;
     o.root = t.path.string();
     auto c = read_nginx_conf((t.path / "etc/nginx/nginx.conf").string(), o);
