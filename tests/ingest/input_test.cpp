@@ -155,3 +155,39 @@ TEST(rotations, finds_siblings) {
     EXPECT_EQ(fs::path(v[0]).filename(), "error.log.2.gz");
     EXPECT_EQ(fs::path(v[2]).filename(), "error.log");
 }
+
+// A log truncated (logrotate's copytruncate) or replaced while it is being read: the
+// reader sees a short read and stops, with what it read so far; no crash, no error.
+TEST(scan, file_truncated_while_being_read) {
+    auto d = temp_dir();
+    auto p = d / "rotating.log";
+    std::string text;
+    for (int i = 1; i <= 200000; ++i) text += "line " + std::to_string(i) + " of a log being rotated\n";
+    write_file(p, text);
+    auto in = input::open(p.string());
+    ASSERT_TRUE(in.ok());
+    scan_options o;
+    o.chunk_bytes = 64 << 10;
+    uint64_t chunks = 0, lines = 0;
+    auto r = scan(*in, o, [&](const chunk& c, unsigned) {
+        if (++chunks == 3) fs::resize_file(p, 1000);  // copytruncate happens now
+        for_each_line(c, [&](std::string_view, uint64_t) { ++lines; });
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_LT(lines, 200000u);
+    EXPECT_GE(lines, 3u * 1000u);
+    // Renamed away and replaced: the open descriptor keeps reading the old file.
+    write_file(p, text);
+    auto in2 = input::open(p.string());
+    ASSERT_TRUE(in2.ok());
+    uint64_t lines2 = 0;
+    auto r2 = scan(*in2, o, [&](const chunk& c, unsigned) {
+        if (c.index == 1) {
+            fs::rename(p, d / "rotating.log.1");
+            write_file(p, "new\n");
+        }
+        for_each_line(c, [&](std::string_view, uint64_t) { ++lines2; });
+    });
+    ASSERT_TRUE(r2.ok());
+    EXPECT_EQ(lines2, 200000u);
+}
