@@ -61,9 +61,9 @@ esac
 )sh"},
     {"checkmodule", R"sh(for a; do last=$a; done
 /usr/bin/cp "$last" "$S/te_seen"
-: > "$5"
+while [ $# -gt 0 ]; do [ "$1" = -o ] && { : > "$2"; break; }; shift; done
 )sh"},
-    {"semodule_package", R"sh(: > "$3"
+    {"semodule_package", R"sh(while [ $# -gt 0 ]; do [ "$1" = -o ] && { : > "$2"; break; }; shift; done
 )sh"},
 };
 
