@@ -234,6 +234,8 @@ result<int64_t> parse_time_bound(std::string_view s, int64_t now) {
             default:
                 return bad();
         }
+        // Relative bounds further back than a century are typos, and would overflow.
+        if (n > 100LL * 366 * 86400000 / unit) return bad();
         return now - n * unit;
     }
     civil c;
