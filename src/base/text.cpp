@@ -115,28 +115,30 @@ std::string to_valid_utf8(std::string_view s) {
     return out;
 }
 
+void append_html_char(std::string& out, char c) {
+    switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
+    }
+}
+
 std::string escape_html(std::string_view s) {
-    return escape_with(s, [](std::string& out, char c) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    });
+    return escape_with(s, append_html_char);
 }
 
 std::string shell_quote(std::string_view s) {

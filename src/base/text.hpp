@@ -19,6 +19,9 @@ std::string to_valid_utf8(std::string_view s);
 // HTML text and attribute values: & < > " ' escaped, control and invalid bytes as in
 // escape_terminal.
 std::string escape_html(std::string_view s);
+// Appends c to out with the five HTML metacharacters as entities (no other escaping:
+// for text already known to be free of control bytes).
+void append_html_char(std::string& out, char c);
 
 // One POSIX shell word: the only way any command word is built. Words made only of
 // safe characters ([A-Za-z0-9_./:=@%+,-]) are left bare; everything else is single-quoted

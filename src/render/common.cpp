@@ -188,27 +188,7 @@ std::string command_for_terminal(std::string_view cmd) {
 std::string command_for_html(std::string_view cmd) {
     if (!terminal_clean(cmd)) return text::escape_html(cmd);
     std::string out;
-    for (char c : cmd) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
+    for (char c : cmd) text::append_html_char(out, c);
     return out;
 }
 
