@@ -136,23 +136,24 @@ void predict(const live_context& live, const policy::policy_view* p, diagnose::d
         f.upstream.address = addr;
         f.upstream.host = std::string(a.host);
         f.upstream.port = a.port;
-        f.selinux = diagnose::selinux_detail{"httpd_t", label->type, "tcp_socket", {"name_connect"},
-                                             false,     0,           "",           ""};
+        diagnose::selinux_detail sd;
+        sd.source_type = "httpd_t";
+        sd.target_type = label->type;
+        sd.tclass = "tcp_socket";
+        sd.permissions = {"name_connect"};
+        f.selinux = sd;
         f.explanation = fmt::format(
             "The configuration proxies to {} ({} in {}:{}), but the policy does not let httpd_t name_connect "
             "to {} (port {}): requests there will fail with 502 while SELinux is enforcing.",
             addr, u.directive, u.file, u.line, label->type, a.port);
         f.settle = "no failure was logged yet: send one request to that location and re-run";
-        diagnose::selinux_case c{"selinux.name_connect",
-                                 "httpd_t",
-                                 label->type,
-                                 "tcp_socket",
-                                 {"name_connect"},
-                                 "tcp",
-                                 a.port,
-                                 "",
-                                 "",
-                                 true};
+        diagnose::selinux_case c;
+        c.cause = "selinux.name_connect";
+        c.source_type = "httpd_t";
+        c.target_type = label->type;
+        c.tclass = "tcp_socket";
+        c.permissions = {"name_connect"};
+        c.port = a.port;
         f.fixes = diagnose::build_selinux_fixes(*p, c, d.warnings);
         d.findings.push_back(std::move(f));
     }
