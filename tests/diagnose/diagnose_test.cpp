@@ -133,6 +133,32 @@ TEST_F(fixture, no_join_across_pids_ports_or_beyond_the_window) {
     EXPECT_EQ(g->selinux->avc_count, 1u);
 }
 
+TEST_F(fixture, one_denial_explains_one_failure_and_the_sockaddr_address_must_agree) {
+    // Two failures of the same worker and second to 127.0.0.1:3000 and [::1]:3000; one
+    // AVC whose SOCKADDR names 127.0.0.1. It explains the first only, once.
+    failure(parse::failure_kind::connect_failed, 13, "127.0.0.1:3000", t0);
+    failure(parse::failure_kind::connect_failed, 13, "[::1]:3000", t0);
+    failure(parse::failure_kind::connect_failed, 13, "127.0.0.1:3000", t0 + 500);
+    auto a = avc("name_connect", "tcp_socket", "ntop_port_t", t0 + 100);
+    a.dest_port = 3000;
+    a.saddr_host = "127.0.0.1";
+    store.add_denial(std::move(a), 1);
+    store.add_audit_time(t0 - 60000);
+    store.add_audit_time(t0 + 60000);
+    auto d = run();
+    const finding* v4 = find(d, "selinux.name_connect", "127.0.0.1:3000");
+    ASSERT_NE(v4, nullptr);
+    EXPECT_EQ(v4->count, 1u);
+    EXPECT_EQ(v4->selinux->avc_count, 1u);
+    const finding* rest = find(d, "selinux.unlogged_denial", "127.0.0.1:3000");
+    ASSERT_NE(rest, nullptr) << "the second failure cannot reuse the AVC";
+    EXPECT_EQ(rest->count, 1u);
+    EXPECT_NE(find(d, "selinux.unlogged_denial", "[::1]:3000"), nullptr) << "SOCKADDR 127.0.0.1 is not ::1";
+    uint64_t avcs = 0;
+    for (const auto& f : d.findings) avcs += f.selinux ? f.selinux->avc_count : 0;
+    EXPECT_EQ(avcs, 1u) << "a denial is counted once";
+}
+
 TEST_F(fixture, errno13_without_audit_log_is_likely_selinux_on_tcp) {
     failure(parse::failure_kind::connect_failed, 13, "127.0.0.1:3000", t0);
     auto d = run(false);

@@ -125,3 +125,32 @@ TEST(Text, HostileStringsAreEscaped) {
 
 }  // namespace
 }  // namespace why502::render
+
+namespace why502::render {
+namespace {
+
+// Live mode: the text output says what the host is (SELinux state first), from the
+// JSON host object, with host-supplied strings escaped.
+TEST(Text, LiveHostBlock) {
+    diagnose::diagnosis d;
+    d.live = true;
+    d.host = {{"selinux", {{"summary", "SELinux is disabled (or not available) on this host"}}},
+              {"apparmor", {{"summary", "AppArmor is not available"}}},
+              {"nginx", {{"user", "www-data\x1b[2J"}, {"config_source", "nginx -T"}, {"version", "1.22.1"}}},
+              {"upstreams", nlohmann::json::array({1, 2})},
+              {"probing", "on"}};
+    std::string t = render::text(d, {});
+    EXPECT_NE(t.find("host:\n  SELinux is disabled (or not available) on this host\n"), std::string::npos)
+        << t;
+    EXPECT_NE(
+        t.find(
+            "nginx 1.22.1 (workers run as www-data\\x1b[2J), configuration from nginx -T, 2 upstream uses"),
+        std::string::npos)
+        << t;
+    EXPECT_EQ(testing::first_raw_control(t), std::string::npos);
+    d.live = false;
+    EXPECT_EQ(render::text(d, {}).find("host:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace why502::render

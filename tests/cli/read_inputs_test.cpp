@@ -1,0 +1,120 @@
+// The reader's chunk search dismisses most "upstream" hits without parsing: these
+// tests fail if it ever drops a real failure line or lets a non-failure through, and
+// if parallel chunks disagree with one thread.
+#include "cli/read_inputs.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/time.hpp"
+
+using namespace why502;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_file(const std::string& name, const std::string& text) {
+    auto d = fs::temp_directory_path() / ("why502_cli_" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    std::ofstream(d / name, std::ios::binary) << text;
+    return d / name;
+}
+
+uint64_t failures(const diagnose::evidence_store& s) {
+    uint64_t n = 0;
+    for (const auto& g : s.groups()) n += g.count;
+    return n;
+}
+
+}  // namespace
+
+TEST(read_error_log, keeps_failures_and_only_failures) {
+    ASSERT_TRUE(timeutil::set_input_zone("UTC").ok());
+    const std::string ctx =
+        ", client: 1.2.3.4, server: a, request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:81/\", "
+        "host: \"a\"";
+    std::string log;
+    // Failures, one per phrase the prefilter must recognise.
+    log +=
+        "2026/07/01 10:00:00 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to "
+        "upstream" +
+        ctx + "\n";
+    log +=
+        "2026/07/01 10:00:01 [error] 1#1: *2 upstream timed out (110: Connection timed out) while reading "
+        "response header from upstream" +
+        ctx + "\n";
+    log +=
+        "2026/07/01 10:00:02 [error] 1#1: *3 recv() failed (104: Connection reset by peer) while reading "
+        "upstream" +
+        ctx + "\n";
+    log +=
+        "2026/07/01 10:00:03 [error] 1#1: *4 upstream prematurely closed connection while reading response "
+        "header from upstream" +
+        ctx + "\n";
+    log += "2026/07/01 10:00:04 [error] 1#1: *5 no live upstreams while connecting to upstream" + ctx + "\n";
+    log +=
+        "2026/07/01 10:00:05 [error] 1#1: *6 upstream sent too big header while reading response header from "
+        "upstream" +
+        ctx + "\n";
+    log +=
+        "2026/07/01 10:00:06 [error] 1#1: *7 backend.internal could not be resolved (3: Host not found), "
+        "client: 1.2.3.4, server: a, request: \"GET / HTTP/1.1\", host: \"a\"\n";
+    // Not failures, though they hold "upstream" (often twice).
+    log +=
+        "2026/07/01 10:00:07 [warn] 1#1: *8 an upstream response is buffered to a temporary file "
+        "/var/lib/nginx/tmp/1 while reading upstream" +
+        ctx + "\n";
+    log += "2026/07/01 10:00:08 [error] 1#1: *9 open() \"/x\" failed (2: No such file or directory)" + ctx +
+           "\n";
+    log +=
+        "2026/07/01 10:00:09 [error] 1#1: *10 limiting requests, excess: 5.000 by zone \"api\"" + ctx + "\n";
+    auto p = temp_file("mixed.log", log);
+    diagnose::evidence_store store;
+    cli::read_options o;
+    o.workers = 0;
+    auto r = cli::read_error_log(p.string(), 0, o, store);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->records, 7u);
+    EXPECT_EQ(failures(store), 7u);
+    EXPECT_EQ(r->lines, 10u);
+}
+
+// On the shared generator's log (when it is beside the repository), every count of its
+// ground truth, with one thread and with chunks split across workers.
+TEST(read_error_log, generated_log_matches_ground_truth_in_parallel) {
+    ASSERT_TRUE(timeutil::set_input_zone("UTC").ok());
+    fs::path gen = fs::path(WHY502_SOURCE_DIR) / ".." / "shared" / "bench" / "gen_nginx.py";
+    if (!fs::exists(gen)) GTEST_SKIP() << "generator not found at " << gen;
+    auto dir = temp_file("x", "").parent_path();
+    std::string cmd = "python3 " + gen.string() + " -s 3M --seed 5 -o " + (dir / "gen.log").string() +
+                      " --stats " + (dir / "gen.json").string() + " 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto truth = nlohmann::json::parse(std::ifstream(dir / "gen.json"));
+    uint64_t want = truth["perm_denied_13_upstream"].get<uint64_t>() +
+                    truth["timed_out_110"].get<uint64_t>() + truth["no_live_upstreams"].get<uint64_t>();
+    for (unsigned workers : {0u, 2u}) {
+        diagnose::evidence_store store;
+        cli::read_options o;
+        o.workers = workers;
+        auto r = cli::read_error_log((dir / "gen.log").string(), 0, o, store);
+        ASSERT_TRUE(r.ok());
+        uint64_t e13 = 0, timeouts = 0, no_live = 0, refused_tcp = 0;
+        for (const auto& g : store.groups()) {
+            if (g.err == 13) e13 += g.count;
+            if (g.kind == parse::failure_kind::timed_out) timeouts += g.count;
+            if (g.kind == parse::failure_kind::no_live) no_live += g.count;
+            if (g.err == 111 && g.transport == "tcp") refused_tcp += g.count;
+        }
+        EXPECT_EQ(e13, truth["perm_denied_13_upstream"].get<uint64_t>()) << workers;
+        EXPECT_EQ(timeouts, truth["timed_out_110"].get<uint64_t>()) << workers;
+        EXPECT_EQ(no_live, truth["no_live_upstreams"].get<uint64_t>()) << workers;
+        EXPECT_EQ(refused_tcp, truth["conn_refused_111"].get<uint64_t>()) << workers;
+        EXPECT_EQ(store.candidates().size(), e13) << workers;
+        EXPECT_GE(r->records, want);
+    }
+}
