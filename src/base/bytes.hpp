@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
+#include <vector>
 
 namespace why502::bytes {
 
@@ -16,5 +18,55 @@ uint64_t count_newlines(const char* p, size_t n);
 // verifies candidates, so it runs at memory speed on text where both are uncommon
 // together.
 size_t find(std::string_view hay, std::string_view needle, size_t from = 0);
+
+// One pass over a chunk of text that finds its lines and a few needles together, so a
+// chunk is read from memory once: the offset of every '\n', and every occurrence of each
+// needle (at most max_needles, each non-empty), in offset order. Meant to be reused
+// (its buffers keep their capacity). Offsets are 32-bit: text must be < 4 GiB.
+struct needle_hit {
+    uint32_t offset;
+    uint32_t needle;  // index into the needles given to index()
+};
+
+class line_index {
+public:
+    static constexpr size_t max_needles = 4;
+
+    void index(std::string_view text, std::span<const std::string_view> needles);
+    // The same in steps, so that a caller can look at the hits of a block while it is
+    // still in the core's cache: start() then index_to() with growing offsets. Needles
+    // must outlive the indexing. Until the whole text is indexed, newlines() and hits()
+    // cover [0, indexed()) and line_count() counts the complete lines only.
+    void start(std::string_view text, std::span<const std::string_view> needles);
+    void index_to(size_t offset);
+    size_t indexed() const { return indexed_; }
+
+    std::span<const uint32_t> newlines() const { return {nl_.data(), nl_count_}; }
+    const std::vector<needle_hit>& hits() const { return hits_; }
+    // Lines in the text: newlines, plus one if the text does not end with '\n'.
+    size_t line_count() const;
+    // 0-based number of the line holding byte `offset`.
+    size_t line_of(size_t offset) const;
+    // Line `i` (0-based) without its newline.
+    std::string_view line(size_t i) const;
+    size_t line_start(size_t i) const { return i == 0 ? 0 : nl_[i - 1] + 1; }
+    size_t line_end(size_t i) const { return i < nl_count_ ? nl_[i] : size_; }
+
+    // Which kernel runs (here and in find): 2 AVX-512, 1 AVX2, 0 SSE2/portable (the best
+    // the CPU has, unless a test lowers it to check the others give the same answers).
+    static int kernel_level();
+    static int available_kernel_level();
+    static void set_kernel_level(int level);
+
+private:
+    const char* text_ = nullptr;
+    size_t size_ = 0;
+    size_t indexed_ = 0;
+    std::string_view needles_[max_needles];
+    size_t needle_count_ = 0;
+    std::vector<uint32_t> nl_;  // capacity kept between chunks; nl_count_ entries are valid
+    size_t nl_count_ = 0;
+    std::vector<needle_hit> hits_;
+};
 
 }  // namespace why502::bytes
