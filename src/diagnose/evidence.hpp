@@ -31,6 +31,11 @@ public:
     void offer(uint32_t file, uint64_t line, std::string_view text);
     void merge(const sample_set& o);
     const std::vector<sample_line>& items() const { return items_; }
+    template <class F>
+    void renumber(uint32_t file, F&& number) {
+        for (auto& s : items_)
+            if (s.file == file) s.line = number(s.line);
+    }
 
 private:
     size_t cap_;
@@ -121,6 +126,16 @@ public:
     void add_audit_time(int64_t t) { coverage_.add(t); }
 
     void merge(evidence_store&& other);
+
+    // Failure lines of `file` may be added with provisional keys while a file is read in
+    // parallel pieces (piece index and line within the piece, which sort as the lines
+    // do); this turns them into line numbers. `number` must keep their order.
+    template <class F>
+    void renumber_failure_lines(uint32_t file, F&& number) {
+        for (auto& g : groups_) g.samples.renumber(file, number);
+        for (auto& c : candidates_)
+            if (c.file == file) c.line = number(c.line);
+    }
 
     const std::vector<failure_group>& groups() const { return groups_; }
     const std::vector<join_candidate>& candidates() const { return candidates_; }

@@ -10,7 +10,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <mutex>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <csignal>
+#include <exception>
 #include <thread>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@ namespace why502::ingest {
 struct input::impl {
     int fd = -1;
     bool own_fd = true;
+    bool regular = false;
     bool gz = false;
     z_stream zs{};
     bool z_init = false;
@@ -64,6 +68,9 @@ bool input::compressed() const {
 uint64_t input::disk_position() const {
     return impl_ ? impl_->disk_pos : 0;
 }
+int input::map_fd() const {
+    return impl_ && impl_->regular && !impl_->gz && impl_->own_fd ? impl_->fd : -1;
+}
 
 result<input> input::open(const std::string& path) {
     input in;
@@ -84,6 +91,7 @@ result<input> input::open(const std::string& path) {
         int fl = fcntl(fd, F_GETFL);
         if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
         if (S_ISREG(st.st_mode)) {
+            in.impl_->regular = true;
             in.disk_size_ = static_cast<uint64_t>(st.st_size);
             posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         }
@@ -159,25 +167,286 @@ result<size_t> input::read(char* buf, size_t n) {
     return n - m.zs.avail_out;
 }
 
+
 namespace {
 
-void draw_progress(const input& in, uint64_t bytes, double secs, bool final) {
-    double rate = secs > 0 ? static_cast<double>(bytes) / secs / 1e6 : 0;
-    std::string bar;
-    if (auto total = in.disk_size(); total && *total > 0) {
-        double frac = std::min(1.0, static_cast<double>(in.disk_position()) / static_cast<double>(*total));
-        int w = 30, filled = static_cast<int>(frac * w);
-        bar = fmt::format("[{}{}] {:3.0f}% ", std::string(filled, '#'), std::string(w - filled, ' '),
-                          frac * 100);
+// What scan() learns of each piece, to number lines afterwards.
+struct piece_meta {
+    uint64_t newlines = 0;
+    uint32_t before = 0, after = 0;
+    bool ends_without_newline = false;
+};
+
+void finish_stats(scan_stats& stats, const std::vector<piece_meta>& metas, uint64_t trailing_skipped) {
+    uint64_t line = 1;
+    stats.first_lines.resize(metas.size());
+    for (size_t i = 0; i < metas.size(); ++i) {
+        line += metas[i].before;
+        stats.first_lines[i] = line;
+        line += metas[i].newlines + metas[i].after;
+        stats.overlong_lines += metas[i].before + metas[i].after;
+        if (metas[i].ends_without_newline) ++line;
     }
-    fmt::print(stderr, "\r\x1b[K{}{:.0f} MB  {:.0f} MB/s{}", bar, static_cast<double>(bytes) / 1e6, rate,
-               final ? "\n" : "");
-    std::fflush(stderr);
+    stats.overlong_lines += trailing_skipped;
+    stats.lines = line - 1 + trailing_skipped;
 }
 
-}  // namespace
+// The progress bar, drawn by one thread (the caller's) at most five times a second.
+class progress_bar {
+public:
+    progress_bar(const input& in, bool wanted) : in_(in), tty_(wanted && isatty(STDERR_FILENO)) {}
+    void update(uint64_t bytes, uint64_t position) {
+        if (!tty_) return;
+        auto now = std::chrono::steady_clock::now();
+        if (now - t0_ > std::chrono::seconds(1) && now - last_ > std::chrono::milliseconds(200)) {
+            draw(bytes, position, false);
+            last_ = now;
+            drew_ = true;
+        }
+    }
+    void finish(uint64_t bytes, uint64_t position) {
+        if (drew_) draw(bytes, position, true);
+    }
 
-result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) {
+private:
+    void draw(uint64_t bytes, uint64_t position, bool final) {
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+        double rate = secs > 0 ? static_cast<double>(bytes) / secs / 1e6 : 0;
+        std::string bar;
+        if (auto total = in_.disk_size(); total && *total > 0) {
+            double frac = std::min(1.0, static_cast<double>(position) / static_cast<double>(*total));
+            int w = 30, filled = static_cast<int>(frac * w);
+            bar = fmt::format("[{}{}] {:3.0f}% ", std::string(filled, '#'), std::string(w - filled, ' '),
+                              frac * 100);
+        }
+        fmt::print(stderr, "\r\x1b[K{}{:.0f} MB  {:.0f} MB/s{}", bar, static_cast<double>(bytes) / 1e6, rate,
+                   final ? "\n" : "");
+        std::fflush(stderr);
+    }
+    const input& in_;
+    bool tty_;
+    bool drew_ = false;
+    std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_ = t0_;
+};
+
+// ---- Reading through mmap windows ----
+//
+// Window k is the byte range [k*W, (k+1)*W) of the file and its piece is every line
+// that starts in it, so workers cut their pieces themselves, in any order, with no copy
+// from the page cache. Each window is mapped on its own (from the byte before it to
+// one piece-length past it, for its last line), populated, read and unmapped: resident
+// memory stays at a window or two per worker whatever the file size. (Dropping pages of
+// one big mapping with MADV_DONTNEED does not bound it: the kernel maps large page-cache
+// folios whole, also over parts already dropped.) If the file shrinks while mapped
+// (copytruncate), touching a page past its new end raises SIGBUS: the handler below maps
+// a zero page there instead and notes it, and scan() reports the input as truncated.
+
+struct guarded_range {
+    std::atomic<uintptr_t> begin{0}, end{0};
+    std::atomic<bool> faulted{false};
+};
+constexpr size_t guard_slots = 64;
+guarded_range guarded[guard_slots];
+std::once_flag sigbus_once;
+struct sigaction previous_sigbus {};
+uintptr_t guard_page_size = 4096;  // set before the handler is installed (sysconf is not signal-safe)
+
+void on_sigbus(int sig, siginfo_t* info, void* ctx) {
+    auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    for (auto& g : guarded) {
+        uintptr_t b = g.begin.load(std::memory_order_acquire), e = g.end.load(std::memory_order_acquire);
+        if (b > 1 && addr >= b && addr < e) {
+            uintptr_t page = addr & ~(guard_page_size - 1);
+            void* m = mmap(reinterpret_cast<void*>(page), guard_page_size, PROT_READ,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+            if (m != MAP_FAILED) {
+                g.faulted.store(true, std::memory_order_relaxed);
+                return;  // the access is retried and reads zeros
+            }
+        }
+    }
+    // Not ours: behave as before.
+    if (previous_sigbus.sa_flags & SA_SIGINFO) {
+        if (previous_sigbus.sa_sigaction) previous_sigbus.sa_sigaction(sig, info, ctx);
+        return;
+    }
+    if (previous_sigbus.sa_handler != SIG_IGN && previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler)
+        return previous_sigbus.sa_handler(sig);
+    signal(SIGBUS, SIG_DFL);
+    raise(SIGBUS);
+}
+
+// Registers one mapping with the SIGBUS handler for its lifetime.
+class sigbus_guard {
+public:
+    sigbus_guard(const char* base, size_t len) {
+        std::call_once(sigbus_once, [] {
+            guard_page_size = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+            struct sigaction sa {};
+            sa.sa_sigaction = on_sigbus;
+            sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+            sigemptyset(&sa.sa_mask);
+            sigaction(SIGBUS, &sa, &previous_sigbus);
+        });
+        for (auto& g : guarded) {
+            uintptr_t zero = 0;
+            if (g.begin.compare_exchange_strong(zero, 1)) {  // claim the slot (1: being set up)
+                g.faulted = false;
+                g.end.store(reinterpret_cast<uintptr_t>(base) + len, std::memory_order_release);
+                g.begin.store(reinterpret_cast<uintptr_t>(base), std::memory_order_release);
+                slot_ = &g;
+                return;
+            }
+        }
+    }
+    ~sigbus_guard() {
+        if (slot_) {
+            slot_->end.store(0, std::memory_order_release);
+            slot_->begin.store(0, std::memory_order_release);
+        }
+    }
+    sigbus_guard(const sigbus_guard&) = delete;
+    sigbus_guard& operator=(const sigbus_guard&) = delete;
+    bool registered() const { return slot_ != nullptr; }
+    bool faulted() const { return slot_ && slot_->faulted.load(); }
+
+private:
+    guarded_range* slot_ = nullptr;
+};
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older kernels answer EINVAL and pages fault in
+#endif
+
+size_t page_size() {
+    static const size_t p = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    return p;
+}
+
+// Cuts a window into its piece: the lines that start in [s, e) of a view of the file
+// (offsets in the view; the view holds the byte before s, if any, and may run past e).
+// The last line may run past e up to `cap` bytes; a longer one is skipped.
+struct window_cut {
+    size_t begin = 0, end = 0;  // the piece
+    bool skipped_last = false;  // an overlong line starts after the piece, in this window
+};
+
+window_cut cut_window(std::string_view v, size_t s, size_t e, bool view_ends_file, size_t cap) {
+    window_cut c;
+    if (s > 0) {
+        const void* nl = std::memchr(v.data() + s - 1, '\n', e - (s - 1));
+        if (!nl) {  // inside a line that started before the window
+            c.begin = c.end = e;
+            return c;
+        }
+        c.begin = static_cast<size_t>(static_cast<const char*>(nl) - v.data()) + 1;
+    }
+    if (c.begin >= e) {
+        c.end = c.begin = e;
+        return c;
+    }
+    if (v[e - 1] == '\n' || (view_ends_file && e == v.size())) {
+        c.end = e;
+        return c;
+    }
+    const void* prev = memrchr(v.data() + c.begin, '\n', e - c.begin);
+    size_t last_start = prev ? static_cast<size_t>(static_cast<const char*>(prev) - v.data()) + 1 : c.begin;
+    size_t limit = std::min(v.size(), last_start + cap);
+    const void* nl = limit > e ? std::memchr(v.data() + e, '\n', limit - e) : nullptr;
+    if (nl) {
+        c.end = static_cast<size_t>(static_cast<const char*>(nl) - v.data()) + 1;
+    } else if (view_ends_file && limit == v.size() && v.size() - last_start <= cap) {
+        c.end = v.size();  // the final line, without a newline
+    } else {
+        c.end = last_start;
+        c.skipped_last = true;
+    }
+    return c;
+}
+
+struct map_failure {
+    std::string message;
+};
+
+// nullopt: the file cannot be mapped (nothing was handed out; read it instead).
+std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, const scan_options& opt,
+                                              const chunk_fn& fn) {
+    const size_t w = std::max<size_t>((opt.chunk_bytes + page_size() - 1) & ~(page_size() - 1), page_size());
+    const uint64_t windows = (size + w - 1) / w;
+    std::vector<piece_meta> metas(windows);
+    std::atomic<uint64_t> next{0}, done_bytes{0};
+    std::atomic<bool> shrank{false}, unmappable{false};
+    progress_bar bar(in, opt.progress);
+    std::exception_ptr failure;
+    std::mutex failure_mu;
+    auto work = [&](unsigned worker) {
+        try {
+            for (uint64_t k; (k = next++) < windows;) {
+                const size_t wstart = static_cast<size_t>(k) * w, wend = std::min(size, wstart + w);
+                const size_t lo = (wstart > 0 ? wstart - 1 : 0) & ~(page_size() - 1);
+                const size_t hi = std::min(size, wend + w);
+                void* m = mmap(nullptr, hi - lo, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(lo));
+                if (m == MAP_FAILED) {
+                    if (k != 0) throw map_failure{fmt::format("{}: cannot map: {}", in.name(), std::strerror(errno))};
+                    unmappable = true;  // the first window: nothing handed out yet
+                    next = windows;
+                    break;
+                }
+                const std::string_view view(static_cast<const char*>(m), hi - lo);
+                {
+                    sigbus_guard guard(view.data(), view.size());
+                    madvise(m, wend - lo, MADV_POPULATE_READ);
+                    window_cut cut = cut_window(view, wstart - lo, wend - lo, hi == size, w);
+                    chunk c;
+                    c.text = view.substr(cut.begin, cut.end - cut.begin);
+                    c.offset = lo + cut.begin;
+                    c.index = k;
+                    c.skipped_after = cut.skipped_last ? 1 : 0;
+                    piece_meta& pm = metas[k];
+                    pm.newlines = fn(c, worker);
+                    pm.after = c.skipped_after;
+                    pm.ends_without_newline = !c.text.empty() && c.text.back() != '\n';
+                    if (guard.faulted()) {
+                        shrank = true;
+                        next = windows;  // the rest of the file is gone
+                    }
+                }
+                munmap(m, view.size());
+                uint64_t d = done_bytes += wend - wstart;
+                if (worker == 0) bar.update(d, d);
+            }
+        } catch (...) {
+            std::lock_guard lk(failure_mu);
+            if (!failure) failure = std::current_exception();
+            next = windows;
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < opt.workers; ++i) pool.emplace_back(work, i);
+    work(0);
+    for (auto& t : pool) t.join();
+    if (failure) {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const map_failure& e) {
+            return result<scan_stats>(user_error{e.message});
+        }
+    }
+    if (unmappable) return std::nullopt;
+    bar.finish(size, size);
+    scan_stats stats;
+    stats.bytes = size;
+    stats.mapped = true;
+    finish_stats(stats, metas, 0);
+    if (shrank) stats.truncated = "the file shrank while being read (rotated by copytruncate?): its end was not read";
+    return stats;
+}
+
+// ---- Reading through read() ----
+//
+// One thread reads into a pool of buffers and cuts them at the last newline; the
+// workers (or the reader itself, with no workers) run fn on them.
+result<scan_stats> scan_read(input& in, const scan_options& opt, const chunk_fn& fn) {
     scan_stats stats;
     const unsigned workers = opt.workers;
     const size_t cap = std::max<size_t>(opt.chunk_bytes, 64 << 10);
@@ -191,12 +460,26 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
         storage.emplace_back(new char[cap]);
         free_bufs.push_back(storage.back().get());
     }
+    std::vector<piece_meta> metas;  // guarded by mu (grown by the reader, filled by workers)
     struct job {
         char* buf;
         chunk c;
     };
     std::deque<job> queue;
     bool done = false;
+    std::exception_ptr failure_ex;
+    auto run = [&](const job& j, unsigned w) {
+        uint64_t n = 0;
+        try {
+            n = fn(j.c, w);
+        } catch (...) {
+            std::lock_guard lk(mu);
+            if (!failure_ex) failure_ex = std::current_exception();
+        }
+        std::lock_guard lk(mu);
+        metas[j.c.index].newlines = n;
+        free_bufs.push_back(j.buf);
+    };
     std::vector<std::thread> pool;
     for (unsigned w = 0; w < workers; ++w) {
         pool.emplace_back([&, w] {
@@ -209,29 +492,11 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
                     j = queue.front();
                     queue.pop_front();
                 }
-                fn(j.c, w);
-                {
-                    std::lock_guard lk(mu);
-                    free_bufs.push_back(j.buf);
-                }
+                run(j, w);
                 cv_free.notify_one();
             }
         });
     }
-
-    auto dispatch = [&](char* buf, const chunk& c) {
-        if (workers == 0) {
-            fn(c, 0);
-            std::lock_guard lk(mu);
-            free_bufs.push_back(buf);
-            return;
-        }
-        {
-            std::lock_guard lk(mu);
-            queue.push_back({buf, c});
-        }
-        cv_work.notify_one();
-    };
     auto take_buf = [&]() {
         std::unique_lock lk(mu);
         cv_free.wait(lk, [&] { return !free_bufs.empty(); });
@@ -239,23 +504,22 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
         free_bufs.pop_front();
         return b;
     };
+    auto give_back = [&](char* b) {
+        std::lock_guard lk(mu);
+        free_bufs.push_back(b);
+    };
 
-    auto t0 = std::chrono::steady_clock::now();
-    auto last_draw = t0;
-    bool drew = false;
-    bool tty = opt.progress && isatty(STDERR_FILENO);
-
+    progress_bar bar(in, opt.progress);
     std::string carry;      // partial last line of the previous buffer
     bool skipping = false;  // inside an overlong line: drop bytes until the next newline
-    uint64_t line_no = 1, offset = 0, index = 0;
+    uint32_t skipped = 0;   // overlong lines dropped since the last piece
+    uint64_t offset = 0, index = 0;
     std::optional<user_error> failure;
     bool eof = false;
     while (!eof) {
         char* buf = take_buf();
-        size_t len = 0;
-        // Start the buffer with the carried partial line.
+        size_t len = carry.size();
         std::memcpy(buf, carry.data(), carry.size());
-        len = carry.size();
         carry.clear();
         while (len < cap) {
             auto r = in.read(buf + len, cap - len);
@@ -280,8 +544,7 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
                 size_t keep = got - dropped;
                 std::memmove(buf + len, nl + 1, keep);
                 offset += dropped;
-                ++line_no;
-                ++stats.lines;
+                ++skipped;
                 skipping = false;
                 got = keep;
             }
@@ -292,39 +555,42 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
             const void* last = len ? memrchr(buf, '\n', len) : nullptr;
             if (!last) {
                 // A whole buffer without a newline: the line is overlong. Skip it.
-                ++stats.overlong_lines;
                 skipping = true;
                 offset += len;
-                std::lock_guard lk(mu);
-                free_bufs.push_back(buf);
+                give_back(buf);
                 continue;
             }
             cut = static_cast<size_t>(static_cast<const char*>(last) - buf) + 1;
             carry.assign(buf + cut, len - cut);
         }
         if (cut == 0) {
-            std::lock_guard lk(mu);
-            free_bufs.push_back(buf);
+            give_back(buf);
             continue;
         }
         chunk c;
         c.text = std::string_view(buf, cut);
-        c.first_line = line_no;
         c.offset = offset;
         c.index = index++;
-        uint64_t nls = bytes::count_newlines(buf, cut);
-        line_no += nls;
+        c.skipped_before = skipped;
+        skipped = 0;
         offset += cut;
-        stats.lines += nls + (buf[cut - 1] != '\n' ? 1 : 0);
-        dispatch(buf, c);
-        if (tty) {
-            auto now = std::chrono::steady_clock::now();
-            if (now - t0 > std::chrono::seconds(1) && now - last_draw > std::chrono::milliseconds(200)) {
-                draw_progress(in, stats.bytes, std::chrono::duration<double>(now - t0).count(), false);
-                last_draw = now;
-                drew = true;
-            }
+        {
+            std::lock_guard lk(mu);
+            piece_meta pm;
+            pm.before = c.skipped_before;
+            pm.ends_without_newline = buf[cut - 1] != '\n';
+            metas.push_back(pm);
         }
+        if (workers == 0) {
+            run({buf, c}, 0);
+        } else {
+            {
+                std::lock_guard lk(mu);
+                queue.push_back({buf, c});
+            }
+            cv_work.notify_one();
+        }
+        bar.update(stats.bytes, in.disk_position());
     }
     {
         std::lock_guard lk(mu);
@@ -332,12 +598,29 @@ result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) 
     }
     cv_work.notify_all();
     for (auto& t : pool) t.join();
-    if (drew)
-        draw_progress(in, stats.bytes,
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), true);
+    if (failure_ex) std::rethrow_exception(failure_ex);
+    bar.finish(stats.bytes, in.disk_position());
+    finish_stats(stats, metas, skipped + (skipping ? 1 : 0));
     stats.truncated = in.truncated_reason();
     if (failure) return *failure;
     return stats;
+}
+
+}  // namespace
+
+result<scan_stats> scan(input& in, const scan_options& opt, const chunk_fn& fn) {
+    int fd = in.map_fd();
+    if (fd >= 0 && opt.map != mapping::never) {
+        struct stat st {};
+        if (fstat(fd, &st) == 0 && st.st_size > 0) {
+            auto size = static_cast<size_t>(st.st_size);
+            if (opt.map == mapping::always || size >= 4 * opt.chunk_bytes) {
+                if (auto r = scan_mapped(in, fd, size, opt, fn)) return std::move(*r);
+                // A file system that cannot map: read it instead.
+            }
+        }
+    }
+    return scan_read(in, opt, fn);
 }
 
 result<scan_stats> scan_file(const std::string& path, const scan_options& options, const chunk_fn& fn) {

@@ -33,6 +33,8 @@ public:
     uint64_t disk_position() const;
     int64_t mtime_ms() const { return mtime_ms_; }
     const std::string& truncated_reason() const { return truncated_; }
+    // The descriptor of a regular, uncompressed file that can be mapped; -1 otherwise.
+    int map_fd() const;
 
 private:
     input() = default;
@@ -45,18 +47,31 @@ private:
 };
 
 // A piece of a file that ends at a line boundary (the final piece may lack the newline).
+// Line numbers are not known when a piece is handed out (pieces are cut and parsed in
+// parallel): a chunk function counts the newlines of its piece (readers do it in the
+// same pass as their search, see bytes::line_index) and returns that count; scan()
+// then knows every piece's first line (scan_stats::first_line). A reader that needs
+// line numbers while reading in order adds them up itself with lines_before().
 struct chunk {
     std::string_view text;
-    uint64_t first_line = 1;  // line number of the first line in text (1-based)
-    uint64_t offset = 0;      // byte offset (uncompressed) of text in the input
-    uint64_t index = 0;       // 0, 1, 2... in file order
+    uint64_t offset = 0;  // byte offset (uncompressed) of text in the input
+    uint64_t index = 0;   // 0, 1, 2... in file order; every index up to the last is handed out once
+    // Overlong lines dropped just before / just after text (they are lines all the same).
+    uint32_t skipped_before = 0, skipped_after = 0;
 };
 
+enum class mapping { automatic, never, always };
+
 struct scan_options {
-    unsigned workers = 0;  // 0: call fn on the calling thread
-    // Each buffer; peak memory ~ (2*workers+2) buffers. A line longer than one buffer
-    // is skipped and counted (overlong_lines), never held whole.
+    unsigned workers = 0;  // 0: call fn on the calling thread only
+    // Piece size. Memory stays bounded by a few pieces per worker whatever the input
+    // size. A line longer than this is skipped and counted (overlong_lines), never held
+    // whole.
     size_t chunk_bytes = 4u << 20;
+    // Regular uncompressed files are read through bounded mmap windows (no copy from
+    // the page cache; the workers cut their own pieces); other inputs (.gz, pipes,
+    // standard input) through read(). automatic: mmap for files of a few pieces or more.
+    mapping map = mapping::automatic;
     bool progress = false;  // a bar on stderr after a second, if stderr is a tty
 };
 
@@ -64,30 +79,36 @@ struct scan_stats {
     uint64_t bytes = 0;
     uint64_t lines = 0;
     uint64_t overlong_lines = 0;
-    std::string truncated;  // non-empty when the input ended early (e.g. truncated .gz)
+    std::string truncated;  // non-empty when the input ended early (truncated .gz, file shrank)
+    bool mapped = false;    // read through mmap windows
+    // 1-based number of the first line of each piece, by index.
+    std::vector<uint64_t> first_lines;
+    uint64_t first_line(uint64_t index) const { return first_lines.at(index); }
 };
 
-using chunk_fn = std::function<void(const chunk&, unsigned worker)>;
+// Returns the number of '\n' in chunk.text.
+using chunk_fn = std::function<uint64_t(const chunk&, unsigned worker)>;
 
 // Reads the whole input, handing every chunk to fn (on up to options.workers threads,
 // each with its own worker index < max(1, workers)).
 result<scan_stats> scan(input& in, const scan_options& options, const chunk_fn& fn);
 result<scan_stats> scan_file(const std::string& path, const scan_options& options, const chunk_fn& fn);
 
-// Calls fn for every line of a chunk (without the newline; a trailing \r is kept).
+// Calls fn(line, offset) for every line of a text (without the newline; a trailing \r
+// is kept) and returns the number of newlines: the simplest chunk function.
 template <class F>
-void for_each_line(const chunk& c, F&& fn) {
-    std::string_view t = c.text;
-    uint64_t line = c.first_line;
+uint64_t for_each_line(std::string_view t, F&& fn) {
+    uint64_t newlines = 0;
     size_t pos = 0;
     while (pos < t.size()) {
         size_t nl = t.find('\n', pos);
         size_t end = nl == std::string_view::npos ? t.size() : nl;
-        fn(t.substr(pos, end - pos), line);
-        ++line;
+        fn(t.substr(pos, end - pos), pos);
         if (nl == std::string_view::npos) break;
+        ++newlines;
         pos = nl + 1;
     }
+    return newlines;
 }
 
 // Orders a rotated set oldest first: error.log.3.gz, error.log.2.gz, error.log.1,

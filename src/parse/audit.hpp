@@ -193,12 +193,15 @@ bool audit_enriched_field(const audit_record& rec, std::string_view key, std::st
 // records of their events, and the SYSCALL / SOCKADDR / PROCTITLE / PATH / EOE lines near
 // the chunk's start and end (their events may continue in the neighbouring chunk).
 // Feeding the kept lines of every chunk, in chunk order, to one builder gives the same
-// denials as feeding every line. Lines that cannot matter should cost about a memchr.
+// denials as feeding every line. Lines that cannot matter cost about what reading them
+// does. Kept lines are numbered from `first_line` (the chunk's first line; 0 to number
+// them within the chunk and add its first line later). Returns the chunk's number of
+// newlines (counted in the same pass).
 struct kept_line {
     uint64_t line = 0;
     std::string text;
 };
-void select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::vector<kept_line>& out);
+uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::vector<kept_line>& out);
 
 // Cheap prefilter: true if a line can be (part of) an event that yields an AVC
 // denial. Lines for which it is false may be dropped before parsing. Must be

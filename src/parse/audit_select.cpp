@@ -1,18 +1,25 @@
 // Parallel selection of the few lines of an audit log chunk that can make a denial.
 //
-// One pass over the chunk looks only at each line's record type (peek_audit_line: a
-// memchr for the newline and a few byte compares for the usual "type=T msg=" lines).
-// Then, for the lines of the types the event builder uses, a line is kept when
+// One pass over the chunk (bytes::line_index) finds its lines and the anchors every
+// denial record holds in one of its forms: "AVC" (AVC, USER_AVC: raw, enriched,
+// ausearch -i, journald), "_ERR" (SELINUX_ERR, USER_SELINUX_ERR) and "type=1" (numeric
+// types of the kernel and dmesg forms). Only anchored lines are peeked at. Then, for the
+// types the event builder uses, a line is kept when
 //  - it is a denial record, or
 //  - it lies within audit_event_window lines of the chunk's start or end (its event
 //    may continue in the neighbouring chunk), or
 //  - it lies within audit_event_window lines of a denial of the same event (same node
-//    and stamp; for journald lines, which have no serial, of any denial).
-// That is every line the builder could join to a denial's event (the builder never
-// joins records further apart), so the kept lines of every chunk, fed in order, give
-// the same denials as all lines.
+//    and stamp; for journald lines, which have no serial, of any journald denial).
+// The records of a denial's event are found by searching the bytes of its window for
+// the denial's stamp text: any record with that stamp holds it. That is every line the
+// builder could join to a denial's event (the builder never joins records further
+// apart), so the kept lines of every chunk, fed in order, give the same denials as all
+// lines.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+
+#include "base/bytes.hpp"
 
 #include "parse/audit.hpp"
 
@@ -20,61 +27,108 @@ namespace why502::parse {
 namespace {
 
 constexpr uint64_t window = audit_event_window;
+constexpr std::string_view anchors[] = {"AVC", "_ERR", "type=1"};
 
-struct relevant_line {
-    size_t offset;
-    size_t length;
-    uint64_t line;
-    audit_line_peek peek;
-};
+bool relevant(std::string_view line, audit_line_peek& p) {
+    return peek_audit_line(line, p) && p.cls != audit_type_class::other;
+}
+
+bool same_event(const audit_line_peek& d, const audit_line_peek& r) {
+    if (d.journald || r.journald) return d.journald && r.journald;
+    return d.stamp == r.stamp && d.node == r.node;
+}
 
 }  // namespace
 
 bool audit_line_may_matter(std::string_view line) {
     audit_line_peek p;
-    return peek_audit_line(line, p) && p.cls != audit_type_class::other;
+    return relevant(line, p);
 }
 
-void select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::vector<kept_line>& out) {
-    // Reused per thread: a fresh vector per 4 MiB chunk costs more in page faults than
-    // the selection itself.
-    thread_local std::vector<relevant_line> rel;
-    thread_local std::vector<size_t> denials;  // indexes into rel
-    rel.clear();
-    denials.clear();
-    const char* base = chunk_text.data();
-    size_t size = chunk_text.size();
-    size_t pos = 0;
-    uint64_t line_no = first_line;
-    while (pos < size) {
-        const void* nl = std::memchr(base + pos, '\n', size - pos);
-        size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) : size;
-        std::string_view line(base + pos, end - pos);
-        audit_line_peek p;
-        if (peek_audit_line(line, p) && p.cls != audit_type_class::other) {
-            if (p.cls == audit_type_class::denial) denials.push_back(rel.size());
-            rel.push_back({pos, end - pos, line_no, p});
-        }
-        ++line_no;
-        pos = end + 1;
-    }
-    if (rel.empty()) return;
-    const uint64_t last_line = line_no - 1;
+uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::vector<kept_line>& out) {
+    // Reused per thread: fresh buffers per 4 MiB chunk cost more in page faults than the
+    // selection itself.
+    thread_local bytes::line_index ix;
+    thread_local std::vector<size_t> keep;  // line indexes, unsorted, may repeat
+    keep.clear();
+    audit_line_peek p;
 
-    size_t lo = 0;  // first denial that can still be within the window of rel[i]
-    for (const relevant_line& r : rel) {
-        bool keep = r.peek.cls == audit_type_class::denial || r.line < first_line + window ||
-                    r.line + window > last_line;
-        while (!keep && lo < denials.size() && rel[denials[lo]].line + window < r.line) ++lo;
-        for (size_t j = lo; !keep && j < denials.size(); ++j) {
-            const relevant_line& d = rel[denials[j]];
-            if (d.line > r.line + window) break;
-            keep = r.peek.journald
-                       ? d.peek.journald
-                       : !d.peek.journald && d.peek.stamp == r.peek.stamp && d.peek.node == r.peek.node;
+    // The records of a denial's event within the window. Consecutive denials of one
+    // event (several AVC records) search only what the previous one did not.
+    audit_line_peek prev;
+    bool have_prev = false;
+    size_t prev_hi = 0;
+    auto gather = [&](size_t d, const audit_line_peek& dp, size_t n) {
+        size_t lo = d >= window ? d - window : 0, hi = std::min<size_t>(n - 1, d + window);
+        if (have_prev && !dp.journald && !prev.journald && prev.stamp == dp.stamp && prev.node == dp.node &&
+            prev_hi >= lo)
+            lo = prev_hi + 1;
+        prev = dp;
+        have_prev = true;
+        prev_hi = std::max(prev_hi, hi);
+        if (lo > hi) return;
+        if (dp.journald || dp.stamp.empty()) {
+            for (size_t i = lo; i <= hi; ++i)
+                if (relevant(ix.line(i), p) && same_event(dp, p)) keep.push_back(i);
+            return;
         }
-        if (keep) out.push_back(kept_line{r.line, std::string(base + r.offset, r.length)});
+        // Every record of the event holds "audit(STAMP)", so it holds ":SERIAL)": a
+        // search for that (':' and ')' at a fixed distance are rare together in audit
+        // text, unlike the digits the stamp starts with) finds them all; the peek checks.
+        const size_t colon = dp.stamp.rfind(':');
+        const std::string_view needle = colon == std::string_view::npos
+                                            ? dp.stamp
+                                            : std::string_view(dp.stamp.data() + colon, dp.stamp.size() - colon + 1);
+        const size_t from = ix.line_start(lo), to = ix.line_end(hi);
+        const std::string_view region = chunk_text.substr(from, to - from);
+        for (size_t at = bytes::find(region, needle); at != std::string_view::npos;) {
+            size_t i = ix.line_of(from + at);
+            if (relevant(ix.line(i), p) && same_event(dp, p)) keep.push_back(i);
+            size_t next = ix.line_end(i) + 1 - from;
+            if (next >= region.size()) break;
+            at = bytes::find(region, needle, next);
+        }
+    };
+
+    // Index in blocks and look at each denial as soon as its window is indexed, while
+    // its bytes are still in the core's cache (a whole chunk is larger than it).
+    constexpr size_t block = 256 << 10;
+    ix.start(chunk_text, anchors);
+    size_t next_hit = 0, li = 0, last = SIZE_MAX;
+    for (;;) {
+        ix.index_to(ix.indexed() + block);
+        const bool complete = ix.indexed() == chunk_text.size();
+        const auto nl = ix.newlines();
+        const auto& hits = ix.hits();
+        const size_t n = ix.line_count();
+        for (; next_hit < hits.size(); ++next_hit) {
+            const auto& h = hits[next_hit];
+            while (li < nl.size() && nl[li] < h.offset) ++li;
+            // Its line and its window must be whole: wait for the next block otherwise.
+            if (!complete && li + window >= nl.size()) break;
+            if (li == last) continue;
+            last = li;
+            audit_line_peek dp;
+            if (peek_audit_line(ix.line(li), dp) && dp.cls == audit_type_class::denial) {
+                keep.push_back(li);
+                gather(li, dp, n);
+            }
+        }
+        if (complete) break;
     }
+    const uint64_t newlines = ix.newlines().size();
+    const size_t n = ix.line_count();
+    if (n == 0) return newlines;
+    const size_t head = std::min<size_t>(n, window);
+    for (size_t i = 0; i < head; ++i)
+        if (relevant(ix.line(i), p)) keep.push_back(i);
+    for (size_t i = std::max<size_t>(head, n > window ? n - window : 0); i < n; ++i)
+        if (relevant(ix.line(i), p)) keep.push_back(i);
+
+    std::sort(keep.begin(), keep.end());
+    keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+    for (size_t i : keep) out.push_back(kept_line{first_line + i, std::string(ix.line(i))});
+    return newlines;
 }
 
 }  // namespace why502::parse
