@@ -82,7 +82,7 @@ struct input_summary {
     std::string kind;  // "nginx" | "audit"
     uint64_t bytes = 0;
     uint64_t lines = 0;
-    uint64_t records = 0;  // matched (failure lines / audit records)
+    uint64_t records = 0;  // matched: upstream failure lines / denial records (AVC, USER_AVC, SELINUX_ERR)
     uint64_t malformed = 0;
     uint64_t overlong = 0;
     std::string truncated;
