@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include <fmt/format.h>
@@ -117,6 +118,8 @@ public:
         for (auto& [name, value] : values)
             if (auto b = bool_index(name)) state_[*b] = value ? 1 : 0;
         from_host_ = true;
+        std::lock_guard lk(delta_mu_);
+        delta_cache_.clear();
     }
 
     bool known_permission(std::string_view tclass, std::string_view perm) const override {
@@ -133,6 +136,7 @@ public:
     std::vector<boolean_choice> boolean_choices(const access& a, bool count_grants) const override;
     std::vector<std::pair<std::string, std::string>> boolean_pairs_allowing(const access& a) const override;
     pair_delta boolean_delta(const boolean_overrides& change, const pair_filter& filter) const override;
+    pair_delta compute_boolean_delta(const boolean_overrides& change, const pair_filter& filter) const;
     pair_delta relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
                              const boolean_overrides& overrides) const override;
     std::vector<std::string> types_allowing(std::string_view source, std::string_view tclass,
@@ -312,6 +316,10 @@ private:
     std::string path_;
     policydb_t db_{};
     std::vector<uint8_t> state_;  // boolean values by index
+    // boolean_delta walks every conditional rule: findings ask for the same few booleans
+    // again and again (one per denial group), so answers are kept.
+    mutable std::mutex delta_mu_;
+    mutable std::map<std::string, pair_delta, std::less<>> delta_cache_;
     bool from_host_ = false;
     std::vector<rule> rules_;
     std::vector<std::vector<uint32_t>> by_class_;        // class value -> rule indexes
@@ -601,6 +609,19 @@ uint64_t sepol_policy::count_new_pairs(const std::vector<uint32_t>& added, const
 }
 
 pair_delta sepol_policy::boolean_delta(const boolean_overrides& change, const pair_filter& filter) const {
+    std::string key = filter.source + '\n' + filter.tclass;
+    for (const auto& [name, value] : change) key += fmt::format("\n{}={}", name, value ? 1 : 0);
+    {
+        std::lock_guard lk(delta_mu_);
+        if (auto it = delta_cache_.find(key); it != delta_cache_.end()) return it->second;
+    }
+    pair_delta d = compute_boolean_delta(change, filter);
+    std::lock_guard lk(delta_mu_);
+    delta_cache_.emplace(std::move(key), d);
+    return d;
+}
+
+pair_delta sepol_policy::compute_boolean_delta(const boolean_overrides& change, const pair_filter& filter) const {
     std::optional<uint32_t> only_source;
     std::optional<uint16_t> only_class;
     if (!filter.source.empty()) {
