@@ -305,30 +305,36 @@ private:
 
     void add_unmatched_denials() {
         const auto& rs = ev_.denial_refs();
+        // Every denial of a group has the same cause and destination: its finding is
+        // looked up once per group, not once per denial.
+        std::vector<builder*> target_of(ev_.denial_groups().size(), nullptr);
+        std::vector<bool> decided(ev_.denial_groups().size(), false);
         for (size_t i = 0; i < rs.size(); ++i) {
             if (matched_[i]) continue;
-            const auto& d = rep(i);
-            std::string cause =
-                d.permissive == 1 ? "selinux.permissive_denial" : std::string(cause_from_denial(d));
-            if (cause.empty()) continue;
-            upstream_ref u = ref_from_denial(d);
-            // Attach to a finding of the same cause and destination made from failure lines
-            // (its address may be more complete than the denial's).
-            builder* target = nullptr;
-            for (auto& [key, b] : builders_) {
-                if (b.f.cause != cause) continue;
-                const auto& fu = b.f.upstream;
-                bool same = u.transport == "unix"
-                                ? fu.path == u.path
-                                : (fu.port == u.port && (u.host.empty() || fu.host == u.host));
-                if (same) {
-                    target = &b;
-                    break;
-                }
+            const uint32_t gi = rs[i].group;
+            if (!decided[gi]) {
+                decided[gi] = true;
+                target_of[gi] = finding_for_denial(rep(i));
             }
-            builder& b = target ? *target : get(cause, u);
-            b.denials.push_back(i);
+            if (target_of[gi]) target_of[gi]->denials.push_back(i);
         }
+    }
+
+    // The finding an unmatched denial belongs to (nullptr: none, not a cause of ours).
+    builder* finding_for_denial(const parse::avc_denial& d) {
+        std::string cause = d.permissive == 1 ? "selinux.permissive_denial" : std::string(cause_from_denial(d));
+        if (cause.empty()) return nullptr;
+        upstream_ref u = ref_from_denial(d);
+        // Attach to a finding of the same cause and destination made from failure lines
+        // (its address may be more complete than the denial's).
+        for (auto& [key, b] : builders_) {
+            if (b.f.cause != cause) continue;
+            const auto& fu = b.f.upstream;
+            bool same = u.transport == "unix" ? fu.path == u.path
+                                              : (fu.port == u.port && (u.host.empty() || fu.host == u.host));
+            if (same) return &b;
+        }
+        return &get(cause, u);
     }
 
     void link_no_live(std::vector<finding>& fs) {
