@@ -340,7 +340,7 @@ private:
     void link_no_live(std::vector<finding>& fs) {
         for (auto& f : fs) {
             if (f.cause != "upstream.no_live") continue;
-            std::vector<std::string> earlier;
+            std::vector<std::pair<uint64_t, std::string>> earlier;  // (lines, text)
             for (const auto& o : fs) {
                 if (&o == &f || o.count == 0 || o.cause == "upstream.no_live") continue;
                 bool shared = false;
@@ -348,7 +348,8 @@ private:
                     if (std::find(f.servers.begin(), f.servers.end(), s) != f.servers.end()) shared = true;
                 if (!shared || !o.first_seen_ms || !f.last_seen_ms || *o.first_seen_ms > *f.last_seen_ms)
                     continue;
-                earlier.push_back(fmt::format("{} at {} ({} line(s))", o.cause, o.upstream.address, o.count));
+                earlier.emplace_back(o.count,
+                                     fmt::format("{} at {} ({} line(s))", o.cause, o.upstream.address, o.count));
             }
             if (earlier.empty()) {
                 f.explanation +=
@@ -357,8 +358,14 @@ private:
                 f.settle = "the error log from before the first 'no live upstreams' line";
                 f.confidence = "likely";
             } else {
+                // The few with most lines, and how many more.
+                std::stable_sort(earlier.begin(), earlier.end(),
+                                 [](const auto& a, const auto& b) { return a.first > b.first; });
+                constexpr size_t shown = 8;
                 std::string list;
-                for (const auto& e : earlier) list += (list.empty() ? "" : "; ") + e;
+                for (size_t i = 0; i < earlier.size() && i < shown; ++i)
+                    list += (list.empty() ? "" : "; ") + earlier[i].second;
+                if (earlier.size() > shown) list += fmt::format("; and {} more", earlier.size() - shown);
                 f.explanation += " Failures on the same server before it: " + list + ".";
                 f.facts["linked_failures"] = list;
             }
