@@ -117,6 +117,8 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
     ingest::scan_options so;
     so.workers = o.workers <= 1 ? 0 : o.workers;
     so.progress = o.progress;
+    so.map = o.map;
+    so.chunk_bytes = o.chunk_bytes;
     // Line numbers are known only after the scan (pieces are cut and read in parallel):
     // failures are stored under a key that sorts as the lines do, renumbered below.
     auto st = ingest::scan(*in, so, [&](const ingest::chunk& c, unsigned w) {
@@ -269,6 +271,8 @@ result<diagnose::input_summary> read_audit_log(const std::string& path, uint32_t
     ingest::scan_options so;
     so.workers = o.workers <= 1 ? 0 : o.workers;
     so.progress = o.progress;
+    so.map = o.map;
+    so.chunk_bytes = o.chunk_bytes;
     auto st = ingest::scan(*in, so, [&](const ingest::chunk& c, unsigned w) {
         std::vector<parse::kept_line> kept;
         uint64_t newlines = parse::select_audit_lines(c.text, 0, kept);

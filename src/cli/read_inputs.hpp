@@ -7,6 +7,7 @@
 
 #include "base/result.hpp"
 #include "diagnose/evidence.hpp"
+#include "ingest/input.hpp"
 #include "diagnose/model.hpp"
 
 namespace why502::cli {
@@ -15,6 +16,9 @@ struct read_options {
     unsigned workers = 2;
     bool progress = false;
     diagnose::time_window window;
+    // How files are read (tests force each way, with small pieces, on small files).
+    ingest::mapping map = ingest::mapping::automatic;
+    size_t chunk_bytes = 4u << 20;
 };
 
 // Reads one NGINX error log (file id `file`) into `store`.

@@ -3,12 +3,16 @@
 // if parallel chunks disagree with one thread.
 #include "cli/read_inputs.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <tuple>
+#include <vector>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "base/time.hpp"
@@ -97,10 +101,14 @@ TEST(read_error_log, generated_log_matches_ground_truth_in_parallel) {
     auto truth = nlohmann::json::parse(std::ifstream(dir / "gen.json"));
     uint64_t want = truth["perm_denied_13_upstream"].get<uint64_t>() +
                     truth["timed_out_110"].get<uint64_t>() + truth["no_live_upstreams"].get<uint64_t>();
-    for (unsigned workers : {0u, 2u}) {
+    std::vector<uint64_t> first_lines;  // the errno-13 lines, which must not depend on how the file was cut
+    for (auto [workers, map] : {std::pair{0u, ingest::mapping::never}, {2u, ingest::mapping::never},
+                                {0u, ingest::mapping::always}, {2u, ingest::mapping::always}}) {
         diagnose::evidence_store store;
         cli::read_options o;
         o.workers = workers;
+        o.map = map;
+        o.chunk_bytes = 256 << 10;  // a dozen pieces, lines across their edges
         auto r = cli::read_error_log((dir / "gen.log").string(), 0, o, store);
         ASSERT_TRUE(r.ok());
         uint64_t e13 = 0, timeouts = 0, no_live = 0, refused_tcp = 0;
@@ -116,5 +124,76 @@ TEST(read_error_log, generated_log_matches_ground_truth_in_parallel) {
         EXPECT_EQ(refused_tcp, truth["conn_refused_111"].get<uint64_t>()) << workers;
         EXPECT_EQ(store.candidates().size(), e13) << workers;
         EXPECT_GE(r->records, want);
+        EXPECT_EQ(r->lines, truth["lines"].get<uint64_t>());
+        std::vector<uint64_t> lines;
+        for (const auto& c : store.candidates()) lines.push_back(c.line);
+        std::sort(lines.begin(), lines.end());
+        if (first_lines.empty()) first_lines = lines;
+        EXPECT_EQ(lines, first_lines) << "workers " << workers << " mapped " << (map == ingest::mapping::always);
+        // Every candidate's line number points at an errno-13 line of the file.
+        std::ifstream in(dir / "gen.log");
+        std::string l;
+        uint64_t n = 0;
+        size_t k = 0;
+        while (k < lines.size() && std::getline(in, l))
+            if (++n == lines[k]) {
+                EXPECT_NE(l.find("(13: Permission denied)"), std::string::npos) << n;
+                ++k;
+            }
+        EXPECT_EQ(k, lines.size());
+    }
+}
+
+// The audit reader gives the same denials, on the same lines, whether the file is read
+// or mapped, in one piece or many, by one worker or two: the generator's ground truth.
+TEST(read_audit_log, generated_log_same_denials_however_it_is_cut) {
+    ASSERT_TRUE(timeutil::set_input_zone("UTC").ok());
+    fs::path gen = fs::path(WHY502_SOURCE_DIR) / ".." / "shared" / "bench" / "gen_audit.py";
+    if (!fs::exists(gen)) GTEST_SKIP() << "generator not found at " << gen;
+    auto dir = temp_file("y", "").parent_path();
+    std::string cmd = "python3 " + gen.string() + " -s 4M --seed 7 -o " + (dir / "audit.log").string() +
+                      " --stats " + (dir / "audit.json").string() + " 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto truth = nlohmann::json::parse(std::ifstream(dir / "audit.json"));
+    std::vector<std::string> file_lines;
+    {
+        std::ifstream in(dir / "audit.log");
+        for (std::string l; std::getline(in, l);) file_lines.push_back(l);
+    }
+    std::vector<std::pair<uint64_t, std::string>> first;  // (line, text) of every sample kept
+    uint64_t first_refs = 0;
+    for (auto [workers, map, chunk] :
+         {std::tuple{0u, ingest::mapping::never, size_t{4} << 20}, {2u, ingest::mapping::never, size_t{256} << 10},
+          {0u, ingest::mapping::always, size_t{256} << 10}, {2u, ingest::mapping::always, size_t{64} << 10}}) {
+        diagnose::evidence_store store;
+        cli::read_options o;
+        o.workers = workers;
+        o.map = map;
+        o.chunk_bytes = chunk;
+        auto r = cli::read_audit_log((dir / "audit.log").string(), 0, o, store);
+        ASSERT_TRUE(r.ok());
+        SCOPED_TRACE(fmt::format("workers {} mapped {} chunk {}", workers, map == ingest::mapping::always, chunk));
+        EXPECT_EQ(r->lines, truth["records"].get<uint64_t>());
+        // Denial records: AVC (every domain) and USER_AVC.
+        EXPECT_EQ(r->records, truth["avc_records"].get<uint64_t>() + truth["user_avc_denied"].get<uint64_t>());
+        uint64_t nginx_avc = 0;
+        std::vector<std::pair<uint64_t, std::string>> samples;
+        for (const auto& g : store.denial_groups()) {
+            nginx_avc += g.count;
+            for (const auto& sm : g.samples.items()) samples.push_back({sm.line, sm.text});
+        }
+        std::sort(samples.begin(), samples.end());
+        for (const auto& [line, text] : samples) {
+            ASSERT_GE(line, 1u);
+            ASSERT_LE(line, file_lines.size());
+            EXPECT_EQ(file_lines[line - 1], text) << "line " << line;
+        }
+        if (first.empty()) {
+            first = samples;
+            first_refs = store.denial_refs().size();
+        }
+        EXPECT_EQ(samples, first);
+        EXPECT_EQ(store.denial_refs().size(), first_refs);
+        EXPECT_GT(nginx_avc, 0u);
     }
 }
