@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <atomic>
+#include <future>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -31,6 +32,8 @@ struct state {
     options opts;
     diagnose::time_window window;
     std::unique_ptr<policy::policy_view> policy;
+    // A policy file is parsed on its own thread while the logs are read.
+    std::future<why502::result<std::unique_ptr<policy::policy_view>>> policy_loading;
     std::vector<std::string> warnings;
     diagnose::evidence_store store;
     std::vector<std::string> files;
@@ -81,10 +84,15 @@ run_result collect_host(state& s) {
 
 run_result load_policy(state& s) {
     if (!s.opts.policy.empty()) {
-        auto p = policy::load_binary(s.opts.policy);
-        if (!p) return fail(p.error());
-        s.policy = std::move(p.value());
-        if (s.opts.live() && s.live.booleans_known) s.policy->set_booleans(s.live.booleans);
+        // A missing or unreadable file is said at once; its contents are checked when
+        // the logs have been read (parsing takes tens of milliseconds, reading longer).
+        if (::access(s.opts.policy.c_str(), R_OK) != 0) {
+            auto p = policy::load_binary(s.opts.policy);  // for its error message
+            if (!p) return fail(p.error());
+            s.policy = std::move(p.value());
+        } else {
+            s.policy_loading = std::async(std::launch::async, [path = s.opts.policy] { return policy::load_binary(path); });
+        }
         return run_result::next();
     }
     if (s.opts.live()) {
@@ -175,6 +183,16 @@ run_result read_logs(state& s) {
     return run_result::next();
 }
 
+run_result await_policy(state& s) {
+    if (s.policy_loading.valid()) {
+        auto p = s.policy_loading.get();
+        if (!p) return fail(p.error());
+        s.policy = std::move(p.value());
+    }
+    if (!s.opts.policy.empty() && s.opts.live() && s.live.booleans_known) s.policy->set_booleans(s.live.booleans);
+    return run_result::next();
+}
+
 run_result run_diagnosis(state& s) {
     diagnose::diagnose_options d;
     d.files = s.files;
@@ -258,7 +276,7 @@ int run(int argc, char** argv) {
         return run_explain(s.opts);
     }
     using step = run_result (*)(state&);
-    static constexpr step steps[] = {set_zone,      collect_host,  load_policy, read_logs,
+    static constexpr step steps[] = {set_zone,      collect_host,  load_policy, read_logs, await_policy,
                                      run_diagnosis, render_output, apply_fixes};
     for (step st : steps) {
         run_result r = st(s);
