@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Golden whole-program cases: tests/golden/<case>/cmd holds the arguments (one line,
-# run from the case folder; shell words as written), expected.out the standard output
+# run from the case folder; shell words as written; an optional `setup` script runs first), expected.out the standard output
 # and expected.status the exit status (expected.err the stderr of input errors). WHY502_REFRESH=1 rewrites the expectations
 # after an intended change (review the diff before committing it).
 set -u
@@ -11,6 +11,8 @@ for dir in "$here"/*/; do
   case=$(basename "$dir")
   [ -f "$dir/cmd" ] || continue
   args=$(cat "$dir/cmd")
+  # An optional setup script prepares the folder (e.g. pins file times).
+  if [ -f "$dir/setup" ]; then (cd "$dir" && sh ./setup); fi
   out=$(cd "$dir" && eval "NO_COLOR=1 TZ=UTC \"$bin\" $args" 2>"$dir/.stderr")
   status=$?
   if [ "${WHY502_REFRESH:-}" = 1 ]; then
