@@ -137,6 +137,8 @@ public:
     std::vector<std::pair<std::string, std::string>> boolean_pairs_allowing(const access& a) const override;
     pair_delta boolean_delta(const boolean_overrides& change, const pair_filter& filter) const override;
     pair_delta compute_boolean_delta(const boolean_overrides& change, const pair_filter& filter) const;
+    pair_delta compute_relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
+                                     const boolean_overrides& overrides) const;
     pair_delta relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
                              const boolean_overrides& overrides) const override;
     std::vector<std::string> types_allowing(std::string_view source, std::string_view tclass,
@@ -316,8 +318,9 @@ private:
     std::string path_;
     policydb_t db_{};
     std::vector<uint8_t> state_;  // boolean values by index
-    // boolean_delta walks every conditional rule: findings ask for the same few booleans
-    // again and again (one per denial group), so answers are kept.
+    // boolean_delta and relabel_delta walk every (conditional) rule: findings ask the same
+    // few questions again and again (one per denial group or port), so answers are kept.
+    // Keys of boolean_delta start with the filter, those of relabel_delta with "relabel".
     mutable std::mutex delta_mu_;
     mutable std::map<std::string, pair_delta, std::less<>> delta_cache_;
     bool from_host_ = false;
@@ -668,6 +671,20 @@ std::array<type_set, 32> sepol_policy::sources_on(uint32_t target, uint16_t cls,
 
 pair_delta sepol_policy::relabel_delta(std::string_view old_type, std::string_view new_type,
                                        std::string_view tclass, const boolean_overrides& overrides) const {
+    std::string key = fmt::format("relabel\n{}\n{}\n{}", old_type, new_type, tclass);
+    for (const auto& [name, value] : overrides) key += fmt::format("\n{}={}", name, value ? 1 : 0);
+    {
+        std::lock_guard lk(delta_mu_);
+        if (auto it = delta_cache_.find(key); it != delta_cache_.end()) return it->second;
+    }
+    pair_delta d = compute_relabel_delta(old_type, new_type, tclass, overrides);
+    std::lock_guard lk(delta_mu_);
+    delta_cache_.emplace(std::move(key), d);
+    return d;
+}
+
+pair_delta sepol_policy::compute_relabel_delta(std::string_view old_type, std::string_view new_type,
+                                               std::string_view tclass, const boolean_overrides& overrides) const {
     auto c = class_value(tclass);
     if (!c) return {};
     auto cv = eval_conds(state_with(overrides));
