@@ -55,6 +55,7 @@ int run_explain(const options& o) {
     ro.workers = 1;
     auto n = read_error_log(path, 0, ro, store);
     auto a = read_audit_log(path, 0, ro, store);
+    store.canonicalize();
     ::close(fd);
     if (!n || !a) {
         fmt::print(stderr, "why502: explain: {}\n",

@@ -1,6 +1,8 @@
 #include "diagnose/evidence.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -19,20 +21,37 @@ void sample_set::merge(const sample_set& o) {
     for (const auto& s : o.items_) offer(s.file, s.line, s.text);
 }
 
-void distinct_set::offer(std::string_view s) {
+void distinct_set::offer(std::string_view s, uint32_t file, uint64_t line) {
     if (s.empty()) return;
-    for (const auto& i : items_)
-        if (i == s) return;
+    s = s.substr(0, 512);
+    const sample_line at{file, line, {}};
+    for (auto& i : items_)
+        if (i.text == s) {
+            if (at < i.at) i.at = at;
+            return;
+        }
     if (items_.size() >= cap_) {
-        ++overflow_;
+        // Full: an earlier string takes the place of the latest one.
+        auto latest = std::max_element(items_.begin(), items_.end(),
+                                       [](const item& a, const item& b) { return a.at < b.at; });
+        if (!(at < latest->at)) return;
+        *latest = item{std::string(s), at};
         return;
     }
-    items_.emplace_back(s.substr(0, 512));
+    items_.push_back(item{std::string(s), at});
+}
+
+std::vector<std::string> distinct_set::items() const {
+    std::vector<const item*> order;
+    for (const auto& i : items_) order.push_back(&i);
+    std::sort(order.begin(), order.end(), [](const item* a, const item* b) { return a->at < b->at; });
+    std::vector<std::string> out;
+    for (const item* i : order) out.push_back(i->text);
+    return out;
 }
 
 void distinct_set::merge(const distinct_set& o) {
-    for (const auto& s : o.items_) offer(s);
-    overflow_ += o.overflow_;
+    for (const auto& i : o.items_) offer(i.text, i.at.file, i.at.line);
 }
 
 void time_sample::add(int64_t t) {
@@ -86,30 +105,44 @@ void failure_group::merge(const failure_group& o) {
     times.merge(o.times);
 }
 
-std::string upstream_key(const parse::upstream_address& a) {
+void append_upstream_key(std::string& out, const parse::upstream_address& a) {
+    auto it = std::back_inserter(out);
     switch (a.kind) {
         case parse::transport::unix_socket:
-            return fmt::format("unix:{}", a.path);
+            fmt::format_to(it, "unix:{}", a.path);
+            return;
         case parse::transport::tcp:
-            if (a.port < 0) return std::string(a.host);
-            if (a.host.find(':') != std::string_view::npos) return fmt::format("[{}]:{}", a.host, a.port);
-            return fmt::format("{}:{}", a.host, a.port);
+            if (a.port < 0) break;
+            if (a.host.find(':') != std::string_view::npos)
+                fmt::format_to(it, "[{}]:{}", a.host, a.port);
+            else
+                fmt::format_to(it, "{}:{}", a.host, a.port);
+            return;
         case parse::transport::name:
             break;
     }
-    return std::string(a.host);
+    out += a.host;
+}
+
+std::string upstream_key(const parse::upstream_address& a) {
+    std::string s;
+    append_upstream_key(s, a);
+    return s;
 }
 
 uint32_t evidence_store::group_for(const parse::upstream_failure& f, const parse::upstream_address& a) {
-    std::string addr = upstream_key(a);
-    std::string key =
-        fmt::format("{}|{}|{}|{}", static_cast<int>(f.kind), static_cast<int>(f.phase), f.err, addr);
-    if (auto it = group_index_.find(key); it != group_index_.end()) return it->second;
+    // Built in a buffer kept between calls and looked up as a view: this runs once per
+    // failure line.
+    key_.clear();
+    fmt::format_to(std::back_inserter(key_), "{}|{}|{}|", static_cast<int>(f.kind), static_cast<int>(f.phase), f.err);
+    const size_t prefix = key_.size();
+    append_upstream_key(key_, a);
+    if (auto it = group_index_.find(std::string_view(key_)); it != group_index_.end()) return it->second;
     failure_group g;
     g.kind = f.kind;
     g.phase = f.phase;
     g.err = f.err;
-    g.address = addr;
+    g.address = key_.substr(prefix);
     g.transport = a.kind == parse::transport::unix_socket ? "unix" : "tcp";
     g.host = std::string(a.host);
     g.path = std::string(a.path);
@@ -117,7 +150,7 @@ uint32_t evidence_store::group_for(const parse::upstream_failure& f, const parse
     g.port = a.port;
     auto idx = static_cast<uint32_t>(groups_.size());
     groups_.push_back(std::move(g));
-    group_index_.emplace(std::move(key), idx);
+    group_index_.emplace(key_, idx);
     return idx;
 }
 
@@ -137,9 +170,9 @@ void evidence_store::add_failure(const parse::nginx_line& l, const parse::upstre
     g.first_ms = std::min(g.first_ms, t);
     g.last_ms = std::max(g.last_ms, t);
     g.samples.offer(file, line, raw);
-    g.servers.offer(l.server);
-    g.hosts.offer(l.host);
-    g.requests.offer(l.request);
+    g.servers.offer(l.server, file, line);
+    g.hosts.offer(l.host, file, line);
+    g.requests.offer(l.request, file, line);
     g.times.add(t);
     // Only EACCES needs the per-line join with denials; every other cause is decided by
     // the line alone, so those lines cost no memory beyond their group.
@@ -181,7 +214,7 @@ void evidence_store::add_denial(parse::avc_denial&& d, uint32_t file) {
         std::string perms;
         for (const auto& p : d.permissions) perms += (perms.empty() ? "" : " ") + p;
         unrelated_samples_.offer(
-            fmt::format("{{ {} }} {} -> {}:{}", perms, d.source_type, d.target_type, d.tclass));
+            fmt::format("{{ {} }} {} -> {}:{}", perms, d.source_type, d.target_type, d.tclass), file, d.line);
         return;
     }
     std::string perms;
@@ -200,6 +233,32 @@ void evidence_store::add_denial(parse::avc_denial&& d, uint32_t file) {
         g.rep = std::move(d);
         g.rep_file = file;
     }
+}
+
+void evidence_store::canonicalize() {
+    std::vector<uint32_t> remap(groups_.size());
+    std::vector<failure_group> groups;
+    groups.reserve(groups_.size());
+    for (auto& [key, idx] : group_index_) {
+        remap[idx] = static_cast<uint32_t>(groups.size());
+        groups.push_back(std::move(groups_[idx]));
+        idx = remap[idx];
+    }
+    groups_ = std::move(groups);
+    for (auto& c : candidates_) c.group = remap[c.group];
+    std::sort(candidates_.begin(), candidates_.end(), [](const join_candidate& a, const join_candidate& b) {
+        return std::tie(a.file, a.line, a.time_ms, a.pid) < std::tie(b.file, b.line, b.time_ms, b.pid);
+    });
+    std::vector<uint32_t> dremap(denial_groups_.size());
+    std::vector<denial_group> dgroups;
+    dgroups.reserve(denial_groups_.size());
+    for (auto& [key, idx] : denial_index_) {
+        dremap[idx] = static_cast<uint32_t>(dgroups.size());
+        dgroups.push_back(std::move(denial_groups_[idx]));
+        idx = dremap[idx];
+    }
+    denial_groups_ = std::move(dgroups);
+    for (auto& r : denial_refs_) r.group = dremap[r.group];
 }
 
 void evidence_store::merge(evidence_store&& o) {

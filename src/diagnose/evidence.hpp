@@ -42,19 +42,29 @@ private:
     std::vector<sample_line> items_;
 };
 
-// Up to N distinct strings (server names, Host headers), first seen kept.
+// Up to N distinct strings (server names, Host headers): those that appear earliest in
+// the inputs (by file, then line), whatever order workers offer them in, so the output
+// does not depend on how the files were cut or scheduled.
 class distinct_set {
 public:
     explicit distinct_set(size_t cap = 8) : cap_(cap) {}
-    void offer(std::string_view s);
+    void offer(std::string_view s, uint32_t file, uint64_t line);
     void merge(const distinct_set& o);
-    const std::vector<std::string>& items() const { return items_; }
-    uint64_t overflow() const { return overflow_; }
+    // Earliest first.
+    std::vector<std::string> items() const;
+    template <class F>
+    void renumber(uint32_t file, F&& number) {
+        for (auto& i : items_)
+            if (i.at.file == file) i.at.line = number(i.at.line);
+    }
 
 private:
+    struct item {
+        std::string text;
+        sample_line at;  // where it was first seen (text unused)
+    };
     size_t cap_;
-    std::vector<std::string> items_;
-    uint64_t overflow_ = 0;
+    std::vector<item> items_;
 };
 
 // A bounded, evenly thinned sample of times (for timelines).
@@ -126,13 +136,21 @@ public:
     void add_audit_time(int64_t t) { coverage_.add(t); }
 
     void merge(evidence_store&& other);
+    // After the last merge: groups in key order and errno-13 lines in file order, so
+    // the diagnosis does not depend on which worker read what.
+    void canonicalize();
 
     // Failure lines of `file` may be added with provisional keys while a file is read in
     // parallel pieces (piece index and line within the piece, which sort as the lines
     // do); this turns them into line numbers. `number` must keep their order.
     template <class F>
     void renumber_failure_lines(uint32_t file, F&& number) {
-        for (auto& g : groups_) g.samples.renumber(file, number);
+        for (auto& g : groups_) {
+            g.samples.renumber(file, number);
+            g.servers.renumber(file, number);
+            g.hosts.renumber(file, number);
+            g.requests.renumber(file, number);
+        }
         for (auto& c : candidates_)
             if (c.file == file) c.line = number(c.line);
     }
@@ -171,6 +189,7 @@ private:
     time_window window_;
     std::vector<failure_group> groups_;
     std::map<std::string, uint32_t, std::less<>> group_index_;
+    std::string key_;  // group_for's buffer
     std::vector<join_candidate> candidates_;
     std::vector<denial_group> denial_groups_;
     std::map<std::string, uint32_t, std::less<>> denial_index_;
@@ -185,5 +204,6 @@ private:
 // The normalised text of an upstream: "127.0.0.1:3000", "[::1]:8080", "unix:/run/x.sock",
 // or the bare name of a group/unresolved host.
 std::string upstream_key(const parse::upstream_address& a);
+void append_upstream_key(std::string& out, const parse::upstream_address& a);
 
 }  // namespace why502::diagnose

@@ -1,0 +1,77 @@
+// The evidence store's answers must not depend on the order workers offer lines in.
+#include "diagnose/evidence.hpp"
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+using namespace why502::diagnose;
+
+TEST(DistinctSet, KeepsTheEarliestStringsWhateverTheOrder) {
+    // (text, line): "b" first appears on line 2, "a" on 5, ...
+    std::vector<std::pair<std::string, uint64_t>> seen = {{"b", 2}, {"a", 5}, {"c", 7}, {"b", 9}, {"d", 11},
+                                                          {"e", 12}, {"a", 1}, {"f", 20}, {"g", 3}};
+    std::mt19937 rng(1);
+    for (int round = 0; round < 50; ++round) {
+        std::shuffle(seen.begin(), seen.end(), rng);
+        // Offered to two "workers" and merged, as the readers do.
+        distinct_set w1(3), w2(3), all(3);
+        for (size_t i = 0; i < seen.size(); ++i) (i % 2 ? w1 : w2).offer(seen[i].first, 0, seen[i].second);
+        all.merge(w1);
+        all.merge(w2);
+        EXPECT_EQ(all.items(), (std::vector<std::string>{"a", "b", "g"})) << "round " << round;
+    }
+}
+
+TEST(EvidenceStore, CanonicalOrderDoesNotDependOnMergeOrder) {
+    auto line = [](const char* server, int port, int pid) {
+        why502::parse::nginx_line l;
+        l.server = server;
+        l.pid = static_cast<uint32_t>(pid);
+        why502::parse::upstream_failure f;
+        f.kind = why502::parse::failure_kind::connect_failed;
+        f.err = 13;
+        f.address = port == 3000 ? "127.0.0.1:3000" : "127.0.0.1:8080";
+        return std::pair{l, f};
+    };
+    auto fill = [&](evidence_store& s, int first_port, uint64_t base) {
+        for (int i = 0; i < 3; ++i) {
+            auto [l, f] = line(i ? "b.example" : "a.example", i % 2 ? 8080 : first_port, 100 + i);
+            s.add_failure(l, f, 1000 + i, 0, base + static_cast<uint64_t>(i), "text");
+        }
+    };
+    evidence_store one, two;
+    {
+        evidence_store w1, w2;
+        fill(w1, 3000, 10);
+        fill(w2, 8080, 1);
+        one.merge(std::move(w1));
+        one.merge(std::move(w2));
+    }
+    {
+        evidence_store w1, w2;
+        fill(w1, 3000, 10);
+        fill(w2, 8080, 1);
+        two.merge(std::move(w2));
+        two.merge(std::move(w1));
+    }
+    one.canonicalize();
+    two.canonicalize();
+    ASSERT_EQ(one.groups().size(), two.groups().size());
+    for (size_t i = 0; i < one.groups().size(); ++i) {
+        EXPECT_EQ(one.groups()[i].address, two.groups()[i].address);
+        EXPECT_EQ(one.groups()[i].count, two.groups()[i].count);
+        EXPECT_EQ(one.groups()[i].servers.items(), two.groups()[i].servers.items());
+    }
+    ASSERT_EQ(one.candidates().size(), 6u);
+    for (size_t i = 0; i < 6; ++i) {
+        EXPECT_EQ(one.candidates()[i].line, two.candidates()[i].line);
+        EXPECT_EQ(one.candidates()[i].group, two.candidates()[i].group);
+        if (i) {
+            EXPECT_LT(one.candidates()[i - 1].line, one.candidates()[i].line);
+        }
+    }
+}
