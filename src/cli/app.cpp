@@ -125,9 +125,10 @@ run_result read_logs(state& s) {
     for (const auto& p : error_logs) stdin_uses += p == "-";
     for (const auto& p : audit_logs) stdin_uses += p == "-";
     if (stdin_uses > 1) return fail({"standard input (-) can be named only once"});
-    // Files are read concurrently, one thread per file (up to --jobs); a single file
-    // is split into chunks across the workers instead. On small machines one thread
-    // per file beats several per file: reading is bound by memory bandwidth.
+    // Files are read concurrently (up to --jobs at a time), each split into pieces across
+    // --jobs workers: a big file next to a small one still gets every core, and the
+    // scheduler shares the cores while both are read. The output does not depend on
+    // how the work was split (evidence_store::canonicalize).
     struct task {
         std::string path;
         bool audit;
@@ -145,7 +146,7 @@ run_result read_logs(state& s) {
     }
     unsigned threads = std::min<unsigned>(ro.workers, static_cast<unsigned>(tasks.size()));
     read_options per_file = ro;
-    per_file.workers = tasks.size() == 1 ? ro.workers : 0;
+    per_file.workers = ro.workers;
     per_file.progress = ro.progress && tasks.size() == 1;
     std::atomic<size_t> next{0};
     auto work = [&] {
@@ -170,6 +171,7 @@ run_result read_logs(state& s) {
         s.inputs.push_back(t.out->value());
         s.store.merge(std::move(*t.store));
     }
+    s.store.canonicalize();
     for (const auto& in : s.inputs) {
         if (in.malformed)
             s.warnings.push_back(fmt::format("{}: {} malformed line(s) skipped", in.file, in.malformed));
