@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
+#include <sys/wait.h>
 #include <tuple>
 #include <vector>
 #include <filesystem>
@@ -196,4 +198,36 @@ TEST(read_audit_log, generated_log_same_denials_however_it_is_cut) {
         EXPECT_EQ(store.denial_refs().size(), first_refs);
         EXPECT_GT(nginx_avc, 0u);
     }
+}
+
+// The whole program gives the same report with one worker or several, the files read
+// or mapped: nothing in the output may depend on how the work was split.
+TEST(whole_program, same_report_however_the_work_is_split) {
+    fs::path gen_n = fs::path(WHY502_SOURCE_DIR) / ".." / "shared" / "bench" / "gen_nginx.py";
+    fs::path gen_a = fs::path(WHY502_SOURCE_DIR) / ".." / "shared" / "bench" / "gen_audit.py";
+    if (!fs::exists(gen_n) || !fs::exists(gen_a)) GTEST_SKIP() << "generators not found";
+    auto dir = temp_file("z", "").parent_path();
+    // 20 MB each: large enough to be mapped (16 MiB and more) and cut into pieces.
+    ASSERT_EQ(std::system(("python3 " + gen_n.string() + " -s 20M --seed 3 -o " + (dir / "e.log").string() +
+                           " 2>/dev/null")
+                              .c_str()),
+              0);
+    ASSERT_EQ(std::system(("python3 " + gen_a.string() + " -s 20M --seed 3 -o " + (dir / "a.log").string() +
+                           " 2>/dev/null")
+                              .c_str()),
+              0);
+    auto run = [&](const std::string& jobs, const std::string& out) {
+        std::string cmd = std::string(WHY502_BINARY_DIR) + "/why502 -j " + jobs + " --error-log " +
+                          (dir / "e.log").string() + " --audit-log " + (dir / "a.log").string() +
+                          " --tz UTC --policy /etc/selinux/default/policy/policy.33 --format json > " +
+                          (dir / out).string();
+        int rc = std::system(cmd.c_str());
+        EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) <= 1) << cmd;
+        std::ifstream in(dir / out);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    std::string one = run("1", "j1.json");
+    ASSERT_GT(one.size(), 1000u);
+    EXPECT_EQ(run("2", "j2.json"), one);
+    EXPECT_EQ(run("3", "j3.json"), one);
 }
