@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -120,6 +121,8 @@ public:
         from_host_ = true;
         std::lock_guard lk(delta_mu_);
         delta_cache_.clear();
+        allowed_cache_.clear();
+        choices_cache_.clear();
     }
 
     bool known_permission(std::string_view tclass, std::string_view perm) const override {
@@ -137,6 +140,7 @@ public:
     std::vector<std::pair<std::string, std::string>> boolean_pairs_allowing(const access& a) const override;
     pair_delta boolean_delta(const boolean_overrides& change, const pair_filter& filter) const override;
     pair_delta compute_boolean_delta(const boolean_overrides& change, const pair_filter& filter) const;
+    std::vector<boolean_choice> compute_boolean_choices(const access& a, bool count_grants) const;
     pair_delta compute_relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
                                      const boolean_overrides& overrides) const;
     pair_delta relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
@@ -318,11 +322,14 @@ private:
     std::string path_;
     policydb_t db_{};
     std::vector<uint8_t> state_;  // boolean values by index
-    // boolean_delta and relabel_delta walk every (conditional) rule: findings ask the same
-    // few questions again and again (one per denial group or port), so answers are kept.
-    // Keys of boolean_delta start with the filter, those of relabel_delta with "relabel".
+    // Findings ask the same few questions again and again (one per denial group, port
+    // or fix), and some answers walk every (conditional) rule: answers are kept, cleared
+    // when the booleans change. Keys of boolean_delta start with the filter, those of
+    // relabel_delta with "relabel".
     mutable std::mutex delta_mu_;
     mutable std::map<std::string, pair_delta, std::less<>> delta_cache_;
+    mutable std::map<std::string, bool, std::less<>> allowed_cache_;
+    mutable std::map<std::string, std::vector<boolean_choice>, std::less<>> choices_cache_;
     bool from_host_ = false;
     std::vector<rule> rules_;
     std::vector<std::vector<uint32_t>> by_class_;        // class value -> rule indexes
@@ -462,9 +469,19 @@ bool sepol_policy::allowed_q(const query& q, const std::vector<int8_t>& cv) cons
 }
 
 bool sepol_policy::allowed(const access& a, const boolean_overrides& overrides) const {
+    // Every fix of every finding is checked against the policy, mostly with the same
+    // few accesses and overrides: answers are kept.
+    std::string key = fmt::format("allowed\n{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm);
+    for (const auto& [name, value] : overrides) key += fmt::format("\n{}={}", name, value ? 1 : 0);
+    {
+        std::lock_guard lk(delta_mu_);
+        if (auto it = allowed_cache_.find(key); it != allowed_cache_.end()) return it->second;
+    }
     auto q = resolve(a);
-    if (!q) return false;
-    return allowed_q(*q, eval_conds(state_with(overrides)));
+    bool ok = q && allowed_q(*q, eval_conds(state_with(overrides)));
+    std::lock_guard lk(delta_mu_);
+    allowed_cache_.emplace(std::move(key), ok);
+    return ok;
 }
 
 std::vector<uint32_t> sepol_policy::candidate_booleans(const query& q) const {
@@ -487,6 +504,18 @@ std::vector<uint32_t> sepol_policy::candidate_booleans(const query& q) const {
 }
 
 std::vector<boolean_choice> sepol_policy::boolean_choices(const access& a, bool count_grants) const {
+    std::string key = fmt::format("{}\n{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm, count_grants);
+    {
+        std::lock_guard lk(delta_mu_);
+        if (auto it = choices_cache_.find(key); it != choices_cache_.end()) return it->second;
+    }
+    auto out = compute_boolean_choices(a, count_grants);
+    std::lock_guard lk(delta_mu_);
+    choices_cache_.emplace(std::move(key), out);
+    return out;
+}
+
+std::vector<boolean_choice> sepol_policy::compute_boolean_choices(const access& a, bool count_grants) const {
     std::vector<boolean_choice> out;
     auto q = resolve(a);
     if (!q || allowed_q(*q, eval_conds(state_))) return out;
