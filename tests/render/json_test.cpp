@@ -200,5 +200,32 @@ TEST(Json, HostileStringsStayDataAndValidUtf8) {
     EXPECT_EQ(j["time_zone"], expect);
 }
 
+// The document is written directly, in nlohmann's dump(2, ' ', true) layout: so reading
+// it with nlohmann and dumping it again must give the same bytes, whatever the strings
+// hold (controls, C1, DEL, bidi overrides, characters outside the BMP, invalid UTF-8,
+// quotes, backslashes) and with a live host object.
+TEST(Json, SameBytesAsNlohmannsDumpOfTheSameDocument) {
+    auto same = [](const diagnose::diagnosis& d, const char* what) {
+        std::string s = render::json(d);
+        std::string again = nlohmann::ordered_json::parse(s).dump(2, ' ', true) + "\n";
+        EXPECT_EQ(s, again) << what;
+    };
+    same(samples::typical(), "typical");
+    same(samples::every_cause(), "every cause");
+    same(diagnose::diagnosis{}, "empty");
+    auto h = samples::hostile();
+    h.warnings.push_back(std::string("del\x7f c1\xc2\x85 bidi\xe2\x80\xae emoji\xf0\x9f\x98\x80 nul", 36) + '\0');
+    h.findings[0].facts["k\x01\"\\"] = "\b\f\n\r\t\x1f\xff\xfe";
+    same(h, "hostile");
+    auto live = samples::typical();
+    live.live = true;
+    live.host = {{"selinux_mode", "enforcing"},
+                 {"sockets", {{{"path", "/run/a.sock"}, {"mode", 420}}, {{"path", "b\xe2\x80\xae"}, {"mode", 384}}}},
+                 {"empty", nlohmann::json::object()},
+                 {"none", nlohmann::json::array()},
+                 {"odd", std::string("bad\xff")}};
+    same(live, "live host");
+}
+
 }  // namespace
 }  // namespace why502::render
