@@ -29,6 +29,12 @@ namespace {
 constexpr uint64_t window = audit_event_window;
 constexpr std::string_view anchors[] = {"AVC", "_ERR", "type=1"};
 
+// `lit` at s[pos...], compared with a length known at compile time (no memcmp call).
+template <size_t N>
+inline bool has_at(std::string_view s, size_t pos, const char (&lit)[N]) {
+    return pos <= s.size() && s.size() - pos >= N - 1 && std::memcmp(s.data() + pos, lit, N - 1) == 0;
+}
+
 bool relevant(std::string_view line, audit_line_peek& p) {
     return peek_audit_line(line, p) && p.cls != audit_type_class::other;
 }
@@ -72,21 +78,33 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, st
                 if (relevant(ix.line(i), p) && same_event(dp, p)) keep.push_back(i);
             return;
         }
-        // Every record of the event holds "audit(STAMP)", so it holds ":SERIAL)": a
-        // search for that (':' and ')' at a fixed distance are rare together in audit
-        // text, unlike the digits the stamp starts with) finds them all; the peek checks.
+        // Every record of the event holds "audit(STAMP)". A line that starts "type=T "
+        // (the raw forms) has its stamp at a known place: it is compared there, reading
+        // only the line's first bytes. Other lines are searched for ":SERIAL)" (the tail
+        // of the stamp: ':' and ')' at a fixed distance are rare together in audit text,
+        // unlike the stamp's leading digits). The peek decides either way.
         const size_t colon = dp.stamp.rfind(':');
         const std::string_view needle = colon == std::string_view::npos
                                             ? dp.stamp
                                             : std::string_view(dp.stamp.data() + colon, dp.stamp.size() - colon + 1);
-        const size_t from = ix.line_start(lo), to = ix.line_end(hi);
-        const std::string_view region = chunk_text.substr(from, to - from);
-        for (size_t at = bytes::find(region, needle); at != std::string_view::npos;) {
-            size_t i = ix.line_of(from + at);
-            if (relevant(ix.line(i), p) && same_event(dp, p)) keep.push_back(i);
-            size_t next = ix.line_end(i) + 1 - from;
-            if (next >= region.size()) break;
-            at = bytes::find(region, needle, next);
+        const size_t n_st = dp.stamp.size();
+        for (size_t i = lo; i <= hi; ++i) {
+            const std::string_view l = ix.line(i);
+            if (has_at(l, 0, "type=")) {
+                size_t e = 5;
+                while (e < l.size() && e < 48 && l[e] != ' ') ++e;
+                const size_t open = has_at(l, e, " msg=audit(") ? e + 11 : has_at(l, e, " audit(") ? e + 7 : 0;
+                if (open) {
+                    // The serial's last digits differ first: compared before the rest.
+                    if (l.size() > open + n_st && l[open + n_st] == ')' && l[open + n_st - 1] == dp.stamp.back() &&
+                        std::memcmp(l.data() + open, dp.stamp.data(), n_st) == 0 && relevant(l, p) &&
+                        same_event(dp, p))
+                        keep.push_back(i);
+                    continue;
+                }
+            }
+            if (bytes::find(l, needle) != std::string_view::npos && relevant(l, p) && same_event(dp, p))
+                keep.push_back(i);
         }
     };
 

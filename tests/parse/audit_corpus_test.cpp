@@ -621,5 +621,19 @@ TEST_F(AuditCorpus, AusearchInterpretedOfEnrichedCorpus) {
     EXPECT_EQ(comparable(interpreted), comparable(raw));
 }
 
+// Prefixed forms take the selector's general path (the stamp is not at the start):
+// `node=NAME ` from a multi-host aggregator, and the `file:` of `grep -r`.
+TEST_F(AuditCorpus, ChunkedSelectionEqualsSequentialPrefixed) {
+    NEED_CORPUS();
+    const std::string_view part = std::string_view(C.raw.text).substr(0, C.raw.text.rfind('\n', 1 << 20) + 1);
+    std::string node, grep;
+    for (auto line : split_lines(part)) {
+        node += "node=web1 " + std::string(line) + "\n";
+        grep += "/var/log/audit/audit.log:" + std::string(line) + "\n";
+    }
+    expect_chunked_equals_sequential("node", node, {}, 20);
+    expect_chunked_equals_sequential("grep", grep, {}, 20);
+}
+
 }  // namespace
 }  // namespace why502::parse
