@@ -56,12 +56,15 @@ std::vector<std::string> chunked(std::string_view text, audit_parse_context ctx,
         }
         std::string_view chunk = text.substr(start, cut - start);
         std::vector<kept_line> kept;
-        select_audit_lines(chunk, first_line, kept);
+        const uint64_t newlines = select_audit_lines(chunk, first_line, kept);
         for (const auto& k : kept) {
             b.feed(k.text, k.line);
             for (auto& d : b.take()) out.push_back(describe(d));
         }
-        for (char c : chunk) first_line += c == '\n';
+        uint64_t counted = 0;
+        for (char c : chunk) counted += c == '\n';
+        if (counted != newlines) std::abort();  // the reader numbers lines with it
+        first_line += counted;
         start = cut;
     }
     b.finish();
