@@ -30,14 +30,21 @@ cat "$audit" "$nginx" > /dev/null
 
 results=$out/results.tsv
 : > "$results"
+runs=${BENCH_RUNS:-3}
+# Each command runs $runs times; the table keeps the median time (this VM's
+# speed varies from run to run) and the largest peak RSS.
 measure() {  # name bytes command... (output kept in $out/NAME.out; OUT=/dev/null to drop it)
   local name=$1 bytes=$2; shift 2
-  local t0 t1 rss
-  t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$out/rss" "$@" > "${OUT:-$out/$name.out}" 2> "$out/$name.err" || true
-  t1=$(date +%s.%N)
-  rss=$(tail -n 1 "$out/rss")
-  printf '%s\t%s\t%s\t%s\n' "$name" "$bytes" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$rss" >> "$results"
+  local t0 t1 times="" rss=0 r
+  for _ in $(seq "$runs"); do
+    t0=$(date +%s.%N)
+    /usr/bin/time -f '%M' -o "$out/rss" "$@" > "${OUT:-$out/$name.out}" 2> "$out/$name.err" || true
+    t1=$(date +%s.%N)
+    times="$times $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')"
+    r=$(tail -n 1 "$out/rss")
+    [ "$r" -gt "$rss" ] && rss=$r
+  done
+  printf '%s\t%s\t%s\t%s\n' "$name" "$bytes" "$(echo $times | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')" "$rss" >> "$results"
 }
 ab=$(stat -c %s "$audit")
 nb=$(stat -c %s "$nginx")
@@ -50,7 +57,7 @@ measure "why502 (audit only)" "$ab" "$bin" --audit-log "$audit" --tz UTC --forma
 measure "grep -c 'avc:  denied' audit" "$ab" grep -c 'avc:  denied' "$audit"
 measure "ausearch -if -m AVC --raw" "$ab" ausearch -if "$audit" -m AVC --raw
 if [ "${BENCH_AUDIT2ALLOW:-1}" = 1 ]; then
-  measure "audit2allow -i audit" "$ab" audit2allow -p /etc/selinux/default/policy/policy.33 -i "$audit"
+  runs=1 measure "audit2allow -i audit" "$ab" audit2allow -p /etc/selinux/default/policy/policy.33 -i "$audit"
 fi
 
 python3 - "$results" "$out" "$audit.stats.json" "$nginx.stats.json" <<'PY'
