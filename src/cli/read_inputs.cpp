@@ -54,7 +54,13 @@ bool upstream_hit_may_fail(std::string_view line, size_t at) {
     if (has_at(line, after, " timed out") || has_at(line, after, " prematurely") || has_at(line, after, " sent ") ||
         has_at(line, after, "s while") || has_at(line, after, " SSL") || has_at(line, after, " server "))
         return true;
-    if (ends_at(line, at, "to ") || ends_at(line, at, "from ")) return true;
+    if (ends_at(line, at, "to ") || ends_at(line, at, "from ")) {
+        // "FastCGI sent in stderr: ... while reading response header from upstream": the
+        // application's stderr, never a failure (classify_upstream_failure says so too),
+        // and as many lines as all the failures on busy PHP sites: not parsed. Only the
+        // text before the hit is looked at: the line's own message, not its request.
+        return bytes::find(line.substr(0, at), "FastCGI sent in stderr") == std::string_view::npos;
+    }
     // "... failed (104: ...) while reading upstream", but not "an upstream response is
     // buffered ... while reading upstream".
     if (ends_at(line, at, "reading ")) {

@@ -421,6 +421,10 @@ int number_in_parens(sv s, size_t pos) {
 
 bool classify_upstream_failure(const nginx_line& line, upstream_failure& out) {
     sv msg = line.message;
+    // What the FastCGI application wrote to its stderr, relayed by NGINX: the backend
+    // answered; its text (PHP warnings...) may say anything, "could not be resolved"
+    // included, and is not an NGINX upstream event.
+    if (msg.starts_with("FastCGI sent in stderr")) return false;
     // The action comes last: " while connecting to upstream".
     sv phase_text;
     size_t w = msg.rfind(" while ");

@@ -79,15 +79,25 @@ TEST(read_error_log, keeps_failures_and_only_failures) {
            "\n";
     log +=
         "2026/07/01 10:00:09 [error] 1#1: *10 limiting requests, excess: 5.000 by zone \"api\"" + ctx + "\n";
+    // The application's stderr relayed by FastCGI, even when its text looks like a failure.
+    log +=
+        "2026/07/01 10:00:10 [error] 1#1: *11 FastCGI sent in stderr: \"PHP message: db.internal could not be "
+        "resolved (3: Host not found)\" while reading response header from upstream" +
+        ctx + "\n";
+    // A real failure whose request (client-controlled) holds the FastCGI words: kept.
+    log +=
+        "2026/07/01 10:00:11 [error] 1#1: *12 connect() failed (111: Connection refused) while connecting to "
+        "upstream, client: 1.2.3.4, server: a, request: \"GET /FastCGI sent in stderr HTTP/1.1\", upstream: "
+        "\"http://127.0.0.1:81/\", host: \"a\"\n";
     auto p = temp_file("mixed.log", log);
     diagnose::evidence_store store;
     cli::read_options o;
     o.workers = 0;
     auto r = cli::read_error_log(p.string(), 0, o, store);
     ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r->records, 7u);
-    EXPECT_EQ(failures(store), 7u);
-    EXPECT_EQ(r->lines, 10u);
+    EXPECT_EQ(r->records, 8u);
+    EXPECT_EQ(failures(store), 8u);
+    EXPECT_EQ(r->lines, 12u);
 }
 
 // On the shared generator's log (when it is beside the repository), every count of its
