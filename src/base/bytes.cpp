@@ -156,6 +156,37 @@ void scalar_needles(const char* p, size_t size, size_t from, size_t to, const ne
 }
 
 #if WHY502_X86
+// Where the kernels write: newline offsets into a buffer grown ahead (up to 64 a step),
+// hits verified in place, in offset order.
+struct index_out {
+    std::vector<uint32_t>& nl_buf;
+    std::vector<needle_hit>& hits;
+    uint32_t* nl_out;
+    uint32_t* nl_end;
+
+    // One 64-byte step at offset i: its newline mask and per-needle candidate masks.
+    inline void emit(const char* p, size_t i, uint64_t nl, uint64_t any, const uint64_t* cand,
+                     const needle_set& ns) {
+        if (nl_end - nl_out < 64) {
+            size_t used = static_cast<size_t>(nl_out - nl_buf.data());
+            nl_buf.resize(nl_buf.size() * 2 + 1024);
+            nl_out = nl_buf.data() + used;
+            nl_end = nl_buf.data() + nl_buf.size();
+        }
+        while (nl) {
+            *nl_out++ = static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctzll(nl)));
+            nl &= nl - 1;
+        }
+        while (any) {
+            const size_t bit = static_cast<size_t>(__builtin_ctzll(any));
+            any &= any - 1;
+            for (size_t j = 0; j < ns.k; ++j)
+                if ((cand[j] >> bit & 1) && middle_matches(p + i + bit, ns.n[j]))
+                    hits.push_back({static_cast<uint32_t>(i + bit), static_cast<uint32_t>(j)});
+        }
+    }
+};
+
 __attribute__((target("avx2"))) inline uint64_t mask64(__m256i lo, __m256i hi) {
     return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(lo))) |
            static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(hi))) << 32;
@@ -166,9 +197,8 @@ __attribute__((target("avx2"))) inline uint64_t mask64(__m256i lo, __m256i hi) {
 // Indexes from i0 towards `to` (needles may end past it, up to n); returns where it
 // stopped (the caller finishes the rest).
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t index_avx2(const char* p, size_t n, size_t i0, size_t to,
-                                                                  const needle_set& ns, uint32_t*& nl_out,
-                                                                  uint32_t* nl_end, std::vector<needle_hit>& hits,
-                                                                  std::vector<uint32_t>& nl_buf) {
+                                                                  const needle_set& ns, index_out& out) {
+    index_out w = out;  // a local the compiler can keep in registers
     const __m256i nlv = _mm256_set1_epi8('\n');
     __m256i first[line_index::max_needles], last[line_index::max_needles];
     for (size_t j = 0; j < ns.k; ++j) {
@@ -191,31 +221,17 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t index_avx2(const char* p,
             any |= cand[j];
         }
         uint64_t nl = mask64(_mm256_cmpeq_epi8(a0, nlv), _mm256_cmpeq_epi8(a1, nlv));
-        if (nl_end - nl_out < 64) {
-            size_t used = static_cast<size_t>(nl_out - nl_buf.data());
-            nl_buf.resize(nl_buf.size() * 2 + 1024);
-            nl_out = nl_buf.data() + used;
-            nl_end = nl_buf.data() + nl_buf.size();
-        }
-        while (nl) {
-            *nl_out++ = static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctzll(nl)));
-            nl &= nl - 1;
-        }
-        while (any) {
-            const size_t bit = static_cast<size_t>(__builtin_ctzll(any));
-            any &= any - 1;
-            for (size_t j = 0; j < ns.k; ++j)
-                if ((cand[j] >> bit & 1) && middle_matches(p + i + bit, ns.n[j]))
-                    hits.push_back({static_cast<uint32_t>(i + bit), static_cast<uint32_t>(j)});
-        }
+        w.emit(p, i, nl, any, cand, ns);
     }
+    out.nl_out = w.nl_out;
+    out.nl_end = w.nl_end;
     return i;
 }
 
 // The same with 64-byte registers and mask compares: about half the instructions.
 __attribute__((target("avx512bw,avx512f,bmi,bmi2,popcnt"))) size_t index_avx512(
-    const char* p, size_t n, size_t i0, size_t to, const needle_set& ns, uint32_t*& nl_out, uint32_t* nl_end,
-    std::vector<needle_hit>& hits, std::vector<uint32_t>& nl_buf) {
+    const char* p, size_t n, size_t i0, size_t to, const needle_set& ns, index_out& out) {
+    index_out w = out;  // a local the compiler can keep in registers
     const __m512i nlv = _mm512_set1_epi8('\n');
     __m512i first[line_index::max_needles], last[line_index::max_needles];
     for (size_t j = 0; j < ns.k; ++j) {
@@ -234,24 +250,10 @@ __attribute__((target("avx512bw,avx512f,bmi,bmi2,popcnt"))) size_t index_avx512(
             any |= cand[j];
         }
         uint64_t nl = _mm512_cmpeq_epi8_mask(a, nlv);
-        if (nl_end - nl_out < 64) {
-            size_t used = static_cast<size_t>(nl_out - nl_buf.data());
-            nl_buf.resize(nl_buf.size() * 2 + 1024);
-            nl_out = nl_buf.data() + used;
-            nl_end = nl_buf.data() + nl_buf.size();
-        }
-        while (nl) {
-            *nl_out++ = static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctzll(nl)));
-            nl &= nl - 1;
-        }
-        while (any) {
-            const size_t bit = static_cast<size_t>(__builtin_ctzll(any));
-            any &= any - 1;
-            for (size_t j = 0; j < ns.k; ++j)
-                if ((cand[j] >> bit & 1) && middle_matches(p + i + bit, ns.n[j]))
-                    hits.push_back({static_cast<uint32_t>(i + bit), static_cast<uint32_t>(j)});
-        }
+        w.emit(p, i, nl, any, cand, ns);
     }
+    out.nl_out = w.nl_out;
+    out.nl_end = w.nl_end;
     return i;
 }
 #endif
@@ -288,14 +290,17 @@ void line_index::index_to(size_t to) {
         ns.n[ns.k++] = needles_[j];
         ns.longest = std::max(ns.longest, needles_[j].size());
     }
-    uint32_t* out = nl_.data() + nl_count_;
     size_t done = from;
+    size_t used = nl_count_;
 #if WHY502_X86
-    if (index_level == 2) done = index_avx512(text_, size_, from, to, ns, out, nl_.data() + nl_.size(), hits_, nl_);
-    if (index_level == 1) done = index_avx2(text_, size_, from, to, ns, out, nl_.data() + nl_.size(), hits_, nl_);
+    if (index_level > 0) {
+        index_out out{nl_, hits_, nl_.data() + nl_count_, nl_.data() + nl_.size()};
+        done = index_level == 2 ? index_avx512(text_, size_, from, to, ns, out)
+                                : index_avx2(text_, size_, from, to, ns, out);
+        used = static_cast<size_t>(out.nl_out - nl_.data());
+    }
 #endif
     // The rest (or all, without AVX2): newlines by memchr, needles by bytes::find.
-    size_t used = static_cast<size_t>(out - nl_.data());
     for (size_t pos = done; pos < to;) {
         const void* q = std::memchr(text_ + pos, '\n', to - pos);
         if (!q) break;

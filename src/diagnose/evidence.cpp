@@ -235,29 +235,33 @@ void evidence_store::add_denial(parse::avc_denial&& d, uint32_t file) {
     }
 }
 
-void evidence_store::canonicalize() {
-    std::vector<uint32_t> remap(groups_.size());
-    std::vector<failure_group> groups;
-    groups.reserve(groups_.size());
-    for (auto& [key, idx] : group_index_) {
-        remap[idx] = static_cast<uint32_t>(groups.size());
-        groups.push_back(std::move(groups_[idx]));
+namespace {
+
+// Puts `items` in the order of their keys in `index` (key -> position) and rewrites the
+// positions there; returns old position -> new position.
+template <class T>
+std::vector<uint32_t> reorder_by_key(std::vector<T>& items, std::map<std::string, uint32_t, std::less<>>& index) {
+    std::vector<uint32_t> remap(items.size());
+    std::vector<T> sorted;
+    sorted.reserve(items.size());
+    for (auto& [key, idx] : index) {
+        remap[idx] = static_cast<uint32_t>(sorted.size());
+        sorted.push_back(std::move(items[idx]));
         idx = remap[idx];
     }
-    groups_ = std::move(groups);
+    items = std::move(sorted);
+    return remap;
+}
+
+}  // namespace
+
+void evidence_store::canonicalize() {
+    const auto remap = reorder_by_key(groups_, group_index_);
     for (auto& c : candidates_) c.group = remap[c.group];
     std::sort(candidates_.begin(), candidates_.end(), [](const join_candidate& a, const join_candidate& b) {
         return std::tie(a.file, a.line, a.time_ms, a.pid) < std::tie(b.file, b.line, b.time_ms, b.pid);
     });
-    std::vector<uint32_t> dremap(denial_groups_.size());
-    std::vector<denial_group> dgroups;
-    dgroups.reserve(denial_groups_.size());
-    for (auto& [key, idx] : denial_index_) {
-        dremap[idx] = static_cast<uint32_t>(dgroups.size());
-        dgroups.push_back(std::move(denial_groups_[idx]));
-        idx = dremap[idx];
-    }
-    denial_groups_ = std::move(dgroups);
+    const auto dremap = reorder_by_key(denial_groups_, denial_index_);
     for (auto& r : denial_refs_) r.group = dremap[r.group];
 }
 

@@ -324,12 +324,26 @@ private:
     std::vector<uint8_t> state_;  // boolean values by index
     // Findings ask the same few questions again and again (one per denial group, port
     // or fix), and some answers walk every (conditional) rule: answers are kept, cleared
-    // when the booleans change. Keys of boolean_delta start with the filter, those of
-    // relabel_delta with "relabel".
+    // when the booleans change. boolean_delta and relabel_delta share a map, their keys
+    // start with "boolean" and "relabel".
     mutable std::mutex delta_mu_;
     mutable std::map<std::string, pair_delta, std::less<>> delta_cache_;
     mutable std::map<std::string, bool, std::less<>> allowed_cache_;
     mutable std::map<std::string, std::vector<boolean_choice>, std::less<>> choices_cache_;
+    // The kept answer for `key`, or compute() kept and returned. Overrides go in the key.
+    template <class V, class F>
+    V remembered(std::map<std::string, V, std::less<>>& cache, std::string key, const boolean_overrides& overrides,
+                 F&& compute) const {
+        for (const auto& [name, value] : overrides) key += fmt::format("\n{}={}", name, value ? 1 : 0);
+        {
+            std::lock_guard lk(delta_mu_);
+            if (auto it = cache.find(key); it != cache.end()) return it->second;
+        }
+        V v = compute();
+        std::lock_guard lk(delta_mu_);
+        cache.emplace(std::move(key), v);
+        return v;
+    }
     bool from_host_ = false;
     std::vector<rule> rules_;
     std::vector<std::vector<uint32_t>> by_class_;        // class value -> rule indexes
@@ -471,17 +485,11 @@ bool sepol_policy::allowed_q(const query& q, const std::vector<int8_t>& cv) cons
 bool sepol_policy::allowed(const access& a, const boolean_overrides& overrides) const {
     // Every fix of every finding is checked against the policy, mostly with the same
     // few accesses and overrides: answers are kept.
-    std::string key = fmt::format("allowed\n{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm);
-    for (const auto& [name, value] : overrides) key += fmt::format("\n{}={}", name, value ? 1 : 0);
-    {
-        std::lock_guard lk(delta_mu_);
-        if (auto it = allowed_cache_.find(key); it != allowed_cache_.end()) return it->second;
-    }
-    auto q = resolve(a);
-    bool ok = q && allowed_q(*q, eval_conds(state_with(overrides)));
-    std::lock_guard lk(delta_mu_);
-    allowed_cache_.emplace(std::move(key), ok);
-    return ok;
+    return remembered(allowed_cache_, fmt::format("{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm),
+                      overrides, [&] {
+                          auto q = resolve(a);
+                          return q && allowed_q(*q, eval_conds(state_with(overrides)));
+                      });
 }
 
 std::vector<uint32_t> sepol_policy::candidate_booleans(const query& q) const {
@@ -504,15 +512,9 @@ std::vector<uint32_t> sepol_policy::candidate_booleans(const query& q) const {
 }
 
 std::vector<boolean_choice> sepol_policy::boolean_choices(const access& a, bool count_grants) const {
-    std::string key = fmt::format("{}\n{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm, count_grants);
-    {
-        std::lock_guard lk(delta_mu_);
-        if (auto it = choices_cache_.find(key); it != choices_cache_.end()) return it->second;
-    }
-    auto out = compute_boolean_choices(a, count_grants);
-    std::lock_guard lk(delta_mu_);
-    choices_cache_.emplace(std::move(key), out);
-    return out;
+    return remembered(choices_cache_,
+                      fmt::format("{}\n{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm, count_grants), {},
+                      [&] { return compute_boolean_choices(a, count_grants); });
 }
 
 std::vector<boolean_choice> sepol_policy::compute_boolean_choices(const access& a, bool count_grants) const {
@@ -641,16 +643,8 @@ uint64_t sepol_policy::count_new_pairs(const std::vector<uint32_t>& added, const
 }
 
 pair_delta sepol_policy::boolean_delta(const boolean_overrides& change, const pair_filter& filter) const {
-    std::string key = filter.source + '\n' + filter.tclass;
-    for (const auto& [name, value] : change) key += fmt::format("\n{}={}", name, value ? 1 : 0);
-    {
-        std::lock_guard lk(delta_mu_);
-        if (auto it = delta_cache_.find(key); it != delta_cache_.end()) return it->second;
-    }
-    pair_delta d = compute_boolean_delta(change, filter);
-    std::lock_guard lk(delta_mu_);
-    delta_cache_.emplace(std::move(key), d);
-    return d;
+    return remembered(delta_cache_, "boolean\n" + filter.source + '\n' + filter.tclass, change,
+                      [&] { return compute_boolean_delta(change, filter); });
 }
 
 pair_delta sepol_policy::compute_boolean_delta(const boolean_overrides& change, const pair_filter& filter) const {
@@ -700,16 +694,8 @@ std::array<type_set, 32> sepol_policy::sources_on(uint32_t target, uint16_t cls,
 
 pair_delta sepol_policy::relabel_delta(std::string_view old_type, std::string_view new_type,
                                        std::string_view tclass, const boolean_overrides& overrides) const {
-    std::string key = fmt::format("relabel\n{}\n{}\n{}", old_type, new_type, tclass);
-    for (const auto& [name, value] : overrides) key += fmt::format("\n{}={}", name, value ? 1 : 0);
-    {
-        std::lock_guard lk(delta_mu_);
-        if (auto it = delta_cache_.find(key); it != delta_cache_.end()) return it->second;
-    }
-    pair_delta d = compute_relabel_delta(old_type, new_type, tclass, overrides);
-    std::lock_guard lk(delta_mu_);
-    delta_cache_.emplace(std::move(key), d);
-    return d;
+    return remembered(delta_cache_, fmt::format("relabel\n{}\n{}\n{}", old_type, new_type, tclass), overrides,
+                      [&] { return compute_relabel_delta(old_type, new_type, tclass, overrides); });
 }
 
 pair_delta sepol_policy::compute_relabel_delta(std::string_view old_type, std::string_view new_type,
