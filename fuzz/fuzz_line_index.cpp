@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '\n') nl.push_back(static_cast<uint32_t>(i));
         for (size_t j = 0; j < needles.size(); ++j)
-            if (text.substr(i).starts_with(needles[j])) want.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j)});
+            if (text.substr(i).starts_with(needles[j]))
+                want.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j)});
     }
     const int best = bytes::line_index::available_kernel_level();
     for (int level = best; level >= 0; --level) {
@@ -49,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (std::vector<uint32_t>(ix.newlines().begin(), ix.newlines().end()) != nl) std::abort();
             if (ix.hits().size() != want.size()) std::abort();
             for (size_t i = 0; i < want.size(); ++i)
-                if (ix.hits()[i].offset != want[i].first || ix.hits()[i].needle != want[i].second) std::abort();
+                if (ix.hits()[i].offset != want[i].first || ix.hits()[i].needle != want[i].second)
+                    std::abort();
             for (size_t i = 0; i < ix.line_count(); ++i)
                 if (ix.line_of(ix.line_start(i)) != i) std::abort();
         }

@@ -110,8 +110,8 @@ __attribute__((target("avx2"))) size_t find_avx2(const char* h, size_t n, std::s
 const bool have_avx2 = __builtin_cpu_supports("avx2");
 const bool have_avx512 = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f");
 
-__attribute__((target("avx512bw,avx512f,bmi"))) size_t find_avx512(const char* h, size_t n, std::string_view needle,
-                                                                  size_t i) {
+__attribute__((target("avx512bw,avx512f,bmi"))) size_t find_avx512(const char* h, size_t n,
+                                                                   std::string_view needle, size_t i) {
     const size_t m = needle.size();
     const __m512i first = _mm512_set1_epi8(needle[0]);
     const __m512i last = _mm512_set1_epi8(needle[m - 1]);
@@ -131,7 +131,9 @@ __attribute__((target("avx512bw,avx512f,bmi"))) size_t find_avx512(const char* h
 // line_index's kernel: 2 AVX-512, 1 AVX2, 0 portable; lowered by tests to check each.
 int index_level =
 #if WHY502_X86
-    have_avx512 ? 2 : have_avx2 ? 1 : 0;
+    have_avx512 ? 2
+    : have_avx2 ? 1
+                : 0;
 #else
     0;
 #endif
@@ -196,8 +198,9 @@ __attribute__((target("avx2"))) inline uint64_t mask64(__m256i lo, __m256i hi) {
 // at the matching shifts (as in find_avx2); newline offsets are written with tzcnt.
 // Indexes from i0 towards `to` (needles may end past it, up to n); returns where it
 // stopped (the caller finishes the rest).
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t index_avx2(const char* p, size_t n, size_t i0, size_t to,
-                                                                  const needle_set& ns, index_out& out) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t index_avx2(const char* p, size_t n, size_t i0,
+                                                                  size_t to, const needle_set& ns,
+                                                                  index_out& out) {
     index_out w = out;  // a local the compiler can keep in registers
     const __m256i nlv = _mm256_set1_epi8('\n');
     __m256i first[line_index::max_needles], last[line_index::max_needles];
@@ -216,8 +219,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t index_avx2(const char* p,
             const size_t shift = ns.n[j].size() - 1;
             const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + shift));
             const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32 + shift));
-            cand[j] = mask64(_mm256_and_si256(_mm256_cmpeq_epi8(a0, first[j]), _mm256_cmpeq_epi8(b0, last[j])),
-                             _mm256_and_si256(_mm256_cmpeq_epi8(a1, first[j]), _mm256_cmpeq_epi8(b1, last[j])));
+            cand[j] =
+                mask64(_mm256_and_si256(_mm256_cmpeq_epi8(a0, first[j]), _mm256_cmpeq_epi8(b0, last[j])),
+                       _mm256_and_si256(_mm256_cmpeq_epi8(a1, first[j]), _mm256_cmpeq_epi8(b1, last[j])));
             any |= cand[j];
         }
         uint64_t nl = mask64(_mm256_cmpeq_epi8(a0, nlv), _mm256_cmpeq_epi8(a1, nlv));
@@ -229,8 +233,10 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t index_avx2(const char* p,
 }
 
 // The same with 64-byte registers and mask compares: about half the instructions.
-__attribute__((target("avx512bw,avx512f,bmi,bmi2,popcnt"))) size_t index_avx512(
-    const char* p, size_t n, size_t i0, size_t to, const needle_set& ns, index_out& out) {
+__attribute__((target("avx512bw,avx512f,bmi,bmi2,popcnt"))) size_t index_avx512(const char* p, size_t n,
+                                                                                size_t i0, size_t to,
+                                                                                const needle_set& ns,
+                                                                                index_out& out) {
     index_out w = out;  // a local the compiler can keep in registers
     const __m512i nlv = _mm512_set1_epi8('\n');
     __m512i first[line_index::max_needles], last[line_index::max_needles];

@@ -91,7 +91,8 @@ run_result load_policy(state& s) {
             if (!p) return fail(p.error());
             s.policy = std::move(p.value());
         } else {
-            s.policy_loading = std::async(std::launch::async, [path = s.opts.policy] { return policy::load_binary(path); });
+            s.policy_loading =
+                std::async(std::launch::async, [path = s.opts.policy] { return policy::load_binary(path); });
         }
         return run_result::next();
     }
@@ -191,7 +192,8 @@ run_result await_policy(state& s) {
         if (!p) return fail(p.error());
         s.policy = std::move(p.value());
     }
-    if (!s.opts.policy.empty() && s.opts.live() && s.live.booleans_known) s.policy->set_booleans(s.live.booleans);
+    if (!s.opts.policy.empty() && s.opts.live() && s.live.booleans_known)
+        s.policy->set_booleans(s.live.booleans);
     return run_result::next();
 }
 
@@ -278,8 +280,8 @@ int run(int argc, char** argv) {
         return run_explain(s.opts);
     }
     using step = run_result (*)(state&);
-    static constexpr step steps[] = {set_zone,      collect_host,  load_policy, read_logs, await_policy,
-                                     run_diagnosis, render_output, apply_fixes};
+    static constexpr step steps[] = {set_zone,     collect_host,  load_policy,   read_logs,
+                                     await_policy, run_diagnosis, render_output, apply_fixes};
     for (step st : steps) {
         run_result r = st(s);
         if (!r.proceed) return r.exit_code;

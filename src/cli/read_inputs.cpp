@@ -51,8 +51,9 @@ inline bool ends_at(std::string_view s, size_t end, const char (&lit)[N]) {
 bool upstream_hit_may_fail(std::string_view line, size_t at) {
     const size_t after = at + 8;
     if (has_at(line, after, ": \"")) return false;  // the context field
-    if (has_at(line, after, " timed out") || has_at(line, after, " prematurely") || has_at(line, after, " sent ") ||
-        has_at(line, after, "s while") || has_at(line, after, " SSL") || has_at(line, after, " server "))
+    if (has_at(line, after, " timed out") || has_at(line, after, " prematurely") ||
+        has_at(line, after, " sent ") || has_at(line, after, "s while") || has_at(line, after, " SSL") ||
+        has_at(line, after, " server "))
         return true;
     if (ends_at(line, at, "to ") || ends_at(line, at, "from ")) {
         // "FastCGI sent in stderr: ... while reading response header from upstream": the
@@ -161,7 +162,8 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
         }
     }
     for (auto& w : stores) {
-        w->renumber_failure_lines(file, [&](uint64_t key) { return st->first_line(key >> 32) + (key & 0xffffffffu); });
+        w->renumber_failure_lines(
+            file, [&](uint64_t key) { return st->first_line(key >> 32) + (key & 0xffffffffu); });
         store.merge(std::move(*w));
     }
     return s;

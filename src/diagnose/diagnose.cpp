@@ -322,7 +322,8 @@ private:
 
     // The finding an unmatched denial belongs to (nullptr: none, not a cause of ours).
     builder* finding_for_denial(const parse::avc_denial& d) {
-        std::string cause = d.permissive == 1 ? "selinux.permissive_denial" : std::string(cause_from_denial(d));
+        std::string cause =
+            d.permissive == 1 ? "selinux.permissive_denial" : std::string(cause_from_denial(d));
         if (cause.empty()) return nullptr;
         upstream_ref u = ref_from_denial(d);
         // Attach to a finding of the same cause and destination made from failure lines
@@ -348,8 +349,8 @@ private:
                     if (std::find(f.servers.begin(), f.servers.end(), s) != f.servers.end()) shared = true;
                 if (!shared || !o.first_seen_ms || !f.last_seen_ms || *o.first_seen_ms > *f.last_seen_ms)
                     continue;
-                earlier.emplace_back(o.count,
-                                     fmt::format("{} at {} ({} line(s))", o.cause, o.upstream.address, o.count));
+                earlier.emplace_back(
+                    o.count, fmt::format("{} at {} ({} line(s))", o.cause, o.upstream.address, o.count));
             }
             if (earlier.empty()) {
                 f.explanation +=

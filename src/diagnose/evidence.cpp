@@ -134,7 +134,8 @@ uint32_t evidence_store::group_for(const parse::upstream_failure& f, const parse
     // Built in a buffer kept between calls and looked up as a view: this runs once per
     // failure line.
     key_.clear();
-    fmt::format_to(std::back_inserter(key_), "{}|{}|{}|", static_cast<int>(f.kind), static_cast<int>(f.phase), f.err);
+    fmt::format_to(std::back_inserter(key_), "{}|{}|{}|", static_cast<int>(f.kind), static_cast<int>(f.phase),
+                   f.err);
     const size_t prefix = key_.size();
     append_upstream_key(key_, a);
     if (auto it = group_index_.find(std::string_view(key_)); it != group_index_.end()) return it->second;
@@ -240,7 +241,8 @@ namespace {
 // Puts `items` in the order of their keys in `index` (key -> position) and rewrites the
 // positions there; returns old position -> new position.
 template <class T>
-std::vector<uint32_t> reorder_by_key(std::vector<T>& items, std::map<std::string, uint32_t, std::less<>>& index) {
+std::vector<uint32_t> reorder_by_key(std::vector<T>& items,
+                                     std::map<std::string, uint32_t, std::less<>>& index) {
     std::vector<uint32_t> remap(items.size());
     std::vector<T> sorted;
     sorted.reserve(items.size());

@@ -167,7 +167,6 @@ result<size_t> input::read(char* buf, size_t n) {
     return n - m.zs.avail_out;
 }
 
-
 namespace {
 
 // What scan() learns of each piece, to number lines afterwards.
@@ -270,7 +269,8 @@ void on_sigbus(int sig, siginfo_t* info, void* ctx) {
         if (previous_sigbus.sa_sigaction) previous_sigbus.sa_sigaction(sig, info, ctx);
         return;
     }
-    if (previous_sigbus.sa_handler != SIG_IGN && previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler)
+    if (previous_sigbus.sa_handler != SIG_IGN && previous_sigbus.sa_handler != SIG_DFL &&
+        previous_sigbus.sa_handler)
         return previous_sigbus.sa_handler(sig);
     signal(SIGBUS, SIG_DFL);
     raise(SIGBUS);
@@ -387,7 +387,8 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
                 const size_t hi = std::min(size, wend + w);
                 void* m = mmap(nullptr, hi - lo, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(lo));
                 if (m == MAP_FAILED) {
-                    if (k != 0) throw map_failure{fmt::format("{}: cannot map: {}", in.name(), std::strerror(errno))};
+                    if (k != 0)
+                        throw map_failure{fmt::format("{}: cannot map: {}", in.name(), std::strerror(errno))};
                     unmappable = true;  // the first window: nothing handed out yet
                     next = windows;
                     break;
@@ -438,7 +439,8 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
     stats.bytes = size;
     stats.mapped = true;
     finish_stats(stats, metas, 0);
-    if (shrank) stats.truncated = "the file shrank while being read (rotated by copytruncate?): its end was not read";
+    if (shrank)
+        stats.truncated = "the file shrank while being read (rotated by copytruncate?): its end was not read";
     return stats;
 }
 

@@ -84,19 +84,23 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, st
         // of the stamp: ':' and ')' at a fixed distance are rare together in audit text,
         // unlike the stamp's leading digits). The peek decides either way.
         const size_t colon = dp.stamp.rfind(':');
-        const std::string_view needle = colon == std::string_view::npos
-                                            ? dp.stamp
-                                            : std::string_view(dp.stamp.data() + colon, dp.stamp.size() - colon + 1);
+        const std::string_view needle =
+            colon == std::string_view::npos
+                ? dp.stamp
+                : std::string_view(dp.stamp.data() + colon, dp.stamp.size() - colon + 1);
         const size_t n_st = dp.stamp.size();
         for (size_t i = lo; i <= hi; ++i) {
             const std::string_view l = ix.line(i);
             if (has_at(l, 0, "type=")) {
                 size_t e = 5;
                 while (e < l.size() && e < 48 && l[e] != ' ') ++e;
-                const size_t open = has_at(l, e, " msg=audit(") ? e + 11 : has_at(l, e, " audit(") ? e + 7 : 0;
+                const size_t open = has_at(l, e, " msg=audit(") ? e + 11
+                                    : has_at(l, e, " audit(")   ? e + 7
+                                                                : 0;
                 if (open) {
                     // The serial's last digits differ first: compared before the rest.
-                    if (l.size() > open + n_st && l[open + n_st] == ')' && l[open + n_st - 1] == dp.stamp.back() &&
+                    if (l.size() > open + n_st && l[open + n_st] == ')' &&
+                        l[open + n_st - 1] == dp.stamp.back() &&
                         std::memcmp(l.data() + open, dp.stamp.data(), n_st) == 0 && relevant(l, p) &&
                         same_event(dp, p))
                         keep.push_back(i);

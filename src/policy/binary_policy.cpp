@@ -141,8 +141,8 @@ public:
     pair_delta boolean_delta(const boolean_overrides& change, const pair_filter& filter) const override;
     pair_delta compute_boolean_delta(const boolean_overrides& change, const pair_filter& filter) const;
     std::vector<boolean_choice> compute_boolean_choices(const access& a, bool count_grants) const;
-    pair_delta compute_relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
-                                     const boolean_overrides& overrides) const;
+    pair_delta compute_relabel_delta(std::string_view old_type, std::string_view new_type,
+                                     std::string_view tclass, const boolean_overrides& overrides) const;
     pair_delta relabel_delta(std::string_view old_type, std::string_view new_type, std::string_view tclass,
                              const boolean_overrides& overrides) const override;
     std::vector<std::string> types_allowing(std::string_view source, std::string_view tclass,
@@ -332,8 +332,8 @@ private:
     mutable std::map<std::string, std::vector<boolean_choice>, std::less<>> choices_cache_;
     // The kept answer for `key`, or compute() kept and returned. Overrides go in the key.
     template <class V, class F>
-    V remembered(std::map<std::string, V, std::less<>>& cache, std::string key, const boolean_overrides& overrides,
-                 F&& compute) const {
+    V remembered(std::map<std::string, V, std::less<>>& cache, std::string key,
+                 const boolean_overrides& overrides, F&& compute) const {
         for (const auto& [name, value] : overrides) key += fmt::format("\n{}={}", name, value ? 1 : 0);
         {
             std::lock_guard lk(delta_mu_);
@@ -513,8 +513,8 @@ std::vector<uint32_t> sepol_policy::candidate_booleans(const query& q) const {
 
 std::vector<boolean_choice> sepol_policy::boolean_choices(const access& a, bool count_grants) const {
     return remembered(choices_cache_,
-                      fmt::format("{}\n{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm, count_grants), {},
-                      [&] { return compute_boolean_choices(a, count_grants); });
+                      fmt::format("{}\n{}\n{}\n{}\n{}", a.source, a.target, a.tclass, a.perm, count_grants),
+                      {}, [&] { return compute_boolean_choices(a, count_grants); });
 }
 
 std::vector<boolean_choice> sepol_policy::compute_boolean_choices(const access& a, bool count_grants) const {
@@ -647,7 +647,8 @@ pair_delta sepol_policy::boolean_delta(const boolean_overrides& change, const pa
                       [&] { return compute_boolean_delta(change, filter); });
 }
 
-pair_delta sepol_policy::compute_boolean_delta(const boolean_overrides& change, const pair_filter& filter) const {
+pair_delta sepol_policy::compute_boolean_delta(const boolean_overrides& change,
+                                               const pair_filter& filter) const {
     std::optional<uint32_t> only_source;
     std::optional<uint16_t> only_class;
     if (!filter.source.empty()) {
@@ -699,7 +700,8 @@ pair_delta sepol_policy::relabel_delta(std::string_view old_type, std::string_vi
 }
 
 pair_delta sepol_policy::compute_relabel_delta(std::string_view old_type, std::string_view new_type,
-                                               std::string_view tclass, const boolean_overrides& overrides) const {
+                                               std::string_view tclass,
+                                               const boolean_overrides& overrides) const {
     auto c = class_value(tclass);
     if (!c) return {};
     auto cv = eval_conds(state_with(overrides));

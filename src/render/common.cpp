@@ -138,10 +138,10 @@ std::string totals_line(const diagnosis& d) {
 std::vector<std::string> input_lines(const diagnosis& d) {
     std::vector<std::string> out;
     for (const auto& in : d.inputs) {
-        std::string s = fmt::format("{} ({}, {} line{}, {} {}{}", in.file.empty() ? std::string("-") : in.file,
-                                    in.kind, in.lines, in.lines == 1 ? "" : "s", in.records,
-                                    in.kind == "audit" ? "denial record" : "upstream failure line",
-                                    in.records == 1 ? "" : "s");
+        std::string s = fmt::format(
+            "{} ({}, {} line{}, {} {}{}", in.file.empty() ? std::string("-") : in.file, in.kind, in.lines,
+            in.lines == 1 ? "" : "s", in.records,
+            in.kind == "audit" ? "denial record" : "upstream failure line", in.records == 1 ? "" : "s");
         if (in.malformed) s += fmt::format(", {} malformed", in.malformed);
         if (in.overlong) s += fmt::format(", {} overlong", in.overlong);
         if (!in.truncated.empty()) s += ", " + in.truncated;

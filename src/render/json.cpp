@@ -57,7 +57,7 @@ public:
         out_ += b ? "true" : "false";
     }
     template <class N>
-        requires std::is_integral_v<N>
+    requires std::is_integral_v<N>
     void number(N n) {
         next();
         out_ += std::to_string(n);
@@ -131,14 +131,36 @@ private:
                 continue;
             }
             switch (c) {
-                case '"': out_ += "\\\""; ++i; continue;
-                case '\\': out_ += "\\\\"; ++i; continue;
-                case '\b': out_ += "\\b"; ++i; continue;
-                case '\f': out_ += "\\f"; ++i; continue;
-                case '\n': out_ += "\\n"; ++i; continue;
-                case '\r': out_ += "\\r"; ++i; continue;
-                case '\t': out_ += "\\t"; ++i; continue;
-                default: break;
+                case '"':
+                    out_ += "\\\"";
+                    ++i;
+                    continue;
+                case '\\':
+                    out_ += "\\\\";
+                    ++i;
+                    continue;
+                case '\b':
+                    out_ += "\\b";
+                    ++i;
+                    continue;
+                case '\f':
+                    out_ += "\\f";
+                    ++i;
+                    continue;
+                case '\n':
+                    out_ += "\\n";
+                    ++i;
+                    continue;
+                case '\r':
+                    out_ += "\\r";
+                    ++i;
+                    continue;
+                case '\t':
+                    out_ += "\\t";
+                    ++i;
+                    continue;
+                default:
+                    break;
             }
             uint32_t cp = c;
             size_t len = 1;

@@ -23,27 +23,27 @@ TEST(bytes, count_newlines_matches_scalar_at_every_alignment) {
 }
 
 TEST(bytes, find_agrees_with_string_view_find) {
-  const int best = bytes::line_index::available_kernel_level();
-  for (int level = best; level >= 0; --level) {
-    bytes::line_index::set_kernel_level(level);
-    std::mt19937 rng(11);
-    std::string s(20000, 'a');
-    for (auto& c : s) c = "upstreamxyz \n"[rng() % 13];
-    for (std::string needle : {"upstream", "up", "could not be resolved", "am", "zzzz", "m\nu"}) {
-        for (size_t from : {0ul, 1ul, 17ul, 19990ul, 20000ul, 30000ul}) {
-            size_t want = std::string_view(s).find(needle, from);
-            EXPECT_EQ(bytes::find(s, needle, from), want) << needle << " from " << from;
+    const int best = bytes::line_index::available_kernel_level();
+    for (int level = best; level >= 0; --level) {
+        bytes::line_index::set_kernel_level(level);
+        std::mt19937 rng(11);
+        std::string s(20000, 'a');
+        for (auto& c : s) c = "upstreamxyz \n"[rng() % 13];
+        for (std::string needle : {"upstream", "up", "could not be resolved", "am", "zzzz", "m\nu"}) {
+            for (size_t from : {0ul, 1ul, 17ul, 19990ul, 20000ul, 30000ul}) {
+                size_t want = std::string_view(s).find(needle, from);
+                EXPECT_EQ(bytes::find(s, needle, from), want) << needle << " from " << from;
+            }
         }
+        std::string tail = std::string(31, '.') + "upstream";  // match ending at the last byte
+        EXPECT_EQ(bytes::find(tail, "upstream"), 31u);
+        EXPECT_EQ(bytes::find("ab", "abc"), std::string_view::npos);
+        std::string longer(300, '.');
+        longer.replace(250, 6, ":1000)");
+        EXPECT_EQ(bytes::find(longer, ":1000)"), 250u);
+        EXPECT_EQ(bytes::find(longer, ":1000)", 251), std::string_view::npos);
     }
-    std::string tail = std::string(31, '.') + "upstream";  // match ending at the last byte
-    EXPECT_EQ(bytes::find(tail, "upstream"), 31u);
-    EXPECT_EQ(bytes::find("ab", "abc"), std::string_view::npos);
-    std::string longer(300, '.');
-    longer.replace(250, 6, ":1000)");
-    EXPECT_EQ(bytes::find(longer, ":1000)"), 250u);
-    EXPECT_EQ(bytes::find(longer, ":1000)", 251), std::string_view::npos);
-  }
-  bytes::line_index::set_kernel_level(best);
+    bytes::line_index::set_kernel_level(best);
 }
 
 namespace {
@@ -54,11 +54,13 @@ void naive_index(std::string_view t, const std::vector<std::string_view>& needle
     for (size_t i = 0; i < t.size(); ++i) {
         if (t[i] == '\n') nl.push_back(static_cast<uint32_t>(i));
         for (size_t j = 0; j < needles.size(); ++j)
-            if (t.substr(i).starts_with(needles[j])) hits.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j)});
+            if (t.substr(i).starts_with(needles[j]))
+                hits.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j)});
     }
 }
 
-void expect_index_matches(std::string_view t, const std::vector<std::string_view>& needles, bytes::line_index& ix) {
+void expect_index_matches(std::string_view t, const std::vector<std::string_view>& needles,
+                          bytes::line_index& ix) {
     ix.index(t, needles);
     std::vector<uint32_t> nl;
     std::vector<std::pair<uint32_t, uint32_t>> want;
@@ -72,30 +74,35 @@ void expect_index_matches(std::string_view t, const std::vector<std::string_view
 }  // namespace
 
 TEST(bytes, line_index_matches_a_naive_scan_at_every_size_and_alignment) {
-  const int best = bytes::line_index::available_kernel_level();
-  for (int level = best; level >= 0; --level) {
-    bytes::line_index::set_kernel_level(level);
-    SCOPED_TRACE("kernel level " + std::to_string(level));
-    std::mt19937 rng(5);
-    // A small alphabet made of the needles' letters so that partial matches, overlaps and
-    // matches across the 64-byte steps all happen.
-    std::string s(9000, 'a');
-    for (auto& c : s) c = "AVC_ERtype=1\nupsm"[rng() % 17];
-    std::vector<std::vector<std::string_view>> sets = {
-        {"AVC", "_ERR", "type=1"}, {"upstream", "could not be resolved"}, {"m"}, {"\n"}, {"AA", "A", "AAA", "VC"}, {}};
-    bytes::line_index ix;  // reused across calls, as the readers do
-    for (const auto& needles : sets) {
-        for (size_t off = 0; off < 70; off += 7)
-            for (size_t len : {0ul, 1ul, 63ul, 64ul, 65ul, 130ul, 200ul, 4097ul, 8900ul - off})
-                expect_index_matches(std::string_view(s).substr(off, len), needles, ix);
+    const int best = bytes::line_index::available_kernel_level();
+    for (int level = best; level >= 0; --level) {
+        bytes::line_index::set_kernel_level(level);
+        SCOPED_TRACE("kernel level " + std::to_string(level));
+        std::mt19937 rng(5);
+        // A small alphabet made of the needles' letters so that partial matches, overlaps and
+        // matches across the 64-byte steps all happen.
+        std::string s(9000, 'a');
+        for (auto& c : s) c = "AVC_ERtype=1\nupsm"[rng() % 17];
+        std::vector<std::vector<std::string_view>> sets = {{"AVC", "_ERR", "type=1"},
+                                                           {"upstream", "could not be resolved"},
+                                                           {"m"},
+                                                           {"\n"},
+                                                           {"AA", "A", "AAA", "VC"},
+                                                           {}};
+        bytes::line_index ix;  // reused across calls, as the readers do
+        for (const auto& needles : sets) {
+            for (size_t off = 0; off < 70; off += 7)
+                for (size_t len : {0ul, 1ul, 63ul, 64ul, 65ul, 130ul, 200ul, 4097ul, 8900ul - off})
+                    expect_index_matches(std::string_view(s).substr(off, len), needles, ix);
+        }
+        // Needles planted at the very end and across every step boundary.
+        std::string planted(300, '.');
+        for (size_t at : {0ul, 30ul, 60ul, 61ul, 62ul, 63ul, 64ul, 127ul, 290ul, 294ul})
+            planted.replace(at, 6, "type=1");
+        planted += "\n_ERR";
+        expect_index_matches(planted, {"AVC", "_ERR", "type=1"}, ix);
     }
-    // Needles planted at the very end and across every step boundary.
-    std::string planted(300, '.');
-    for (size_t at : {0ul, 30ul, 60ul, 61ul, 62ul, 63ul, 64ul, 127ul, 290ul, 294ul}) planted.replace(at, 6, "type=1");
-    planted += "\n_ERR";
-    expect_index_matches(planted, {"AVC", "_ERR", "type=1"}, ix);
-  }
-  bytes::line_index::set_kernel_level(best);
+    bytes::line_index::set_kernel_level(best);
 }
 
 TEST(bytes, line_index_lines) {

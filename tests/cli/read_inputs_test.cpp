@@ -81,7 +81,8 @@ TEST(read_error_log, keeps_failures_and_only_failures) {
         "2026/07/01 10:00:09 [error] 1#1: *10 limiting requests, excess: 5.000 by zone \"api\"" + ctx + "\n";
     // The application's stderr relayed by FastCGI, even when its text looks like a failure.
     log +=
-        "2026/07/01 10:00:10 [error] 1#1: *11 FastCGI sent in stderr: \"PHP message: db.internal could not be "
+        "2026/07/01 10:00:10 [error] 1#1: *11 FastCGI sent in stderr: \"PHP message: db.internal could not "
+        "be "
         "resolved (3: Host not found)\" while reading response header from upstream" +
         ctx + "\n";
     // A real failure whose request (client-controlled) holds the FastCGI words: kept.
@@ -114,8 +115,10 @@ TEST(read_error_log, generated_log_matches_ground_truth_in_parallel) {
     uint64_t want = truth["perm_denied_13_upstream"].get<uint64_t>() +
                     truth["timed_out_110"].get<uint64_t>() + truth["no_live_upstreams"].get<uint64_t>();
     std::vector<uint64_t> first_lines;  // the errno-13 lines, which must not depend on how the file was cut
-    for (auto [workers, map] : {std::pair{0u, ingest::mapping::never}, {2u, ingest::mapping::never},
-                                {0u, ingest::mapping::always}, {2u, ingest::mapping::always}}) {
+    for (auto [workers, map] : {std::pair{0u, ingest::mapping::never},
+                                {2u, ingest::mapping::never},
+                                {0u, ingest::mapping::always},
+                                {2u, ingest::mapping::always}}) {
         diagnose::evidence_store store;
         cli::read_options o;
         o.workers = workers;
@@ -141,7 +144,8 @@ TEST(read_error_log, generated_log_matches_ground_truth_in_parallel) {
         for (const auto& c : store.candidates()) lines.push_back(c.line);
         std::sort(lines.begin(), lines.end());
         if (first_lines.empty()) first_lines = lines;
-        EXPECT_EQ(lines, first_lines) << "workers " << workers << " mapped " << (map == ingest::mapping::always);
+        EXPECT_EQ(lines, first_lines)
+            << "workers " << workers << " mapped " << (map == ingest::mapping::always);
         // Every candidate's line number points at an errno-13 line of the file.
         std::ifstream in(dir / "gen.log");
         std::string l;
@@ -174,9 +178,10 @@ TEST(read_audit_log, generated_log_same_denials_however_it_is_cut) {
     }
     std::vector<std::pair<uint64_t, std::string>> first;  // (line, text) of every sample kept
     uint64_t first_refs = 0;
-    for (auto [workers, map, chunk] :
-         {std::tuple{0u, ingest::mapping::never, size_t{4} << 20}, {2u, ingest::mapping::never, size_t{256} << 10},
-          {0u, ingest::mapping::always, size_t{256} << 10}, {2u, ingest::mapping::always, size_t{64} << 10}}) {
+    for (auto [workers, map, chunk] : {std::tuple{0u, ingest::mapping::never, size_t{4} << 20},
+                                       {2u, ingest::mapping::never, size_t{256} << 10},
+                                       {0u, ingest::mapping::always, size_t{256} << 10},
+                                       {2u, ingest::mapping::always, size_t{64} << 10}}) {
         diagnose::evidence_store store;
         cli::read_options o;
         o.workers = workers;
@@ -184,10 +189,12 @@ TEST(read_audit_log, generated_log_same_denials_however_it_is_cut) {
         o.chunk_bytes = chunk;
         auto r = cli::read_audit_log((dir / "audit.log").string(), 0, o, store);
         ASSERT_TRUE(r.ok());
-        SCOPED_TRACE(fmt::format("workers {} mapped {} chunk {}", workers, map == ingest::mapping::always, chunk));
+        SCOPED_TRACE(
+            fmt::format("workers {} mapped {} chunk {}", workers, map == ingest::mapping::always, chunk));
         EXPECT_EQ(r->lines, truth["records"].get<uint64_t>());
         // Denial records: AVC (every domain) and USER_AVC.
-        EXPECT_EQ(r->records, truth["avc_records"].get<uint64_t>() + truth["user_avc_denied"].get<uint64_t>());
+        EXPECT_EQ(r->records,
+                  truth["avc_records"].get<uint64_t>() + truth["user_avc_denied"].get<uint64_t>());
         uint64_t nginx_avc = 0;
         std::vector<std::pair<uint64_t, std::string>> samples;
         for (const auto& g : store.denial_groups()) {

@@ -12,7 +12,7 @@ using namespace why502::diagnose;
 
 TEST(DistinctSet, KeepsTheEarliestStringsWhateverTheOrder) {
     // (text, line): "b" first appears on line 2, "a" on 5, ...
-    std::vector<std::pair<std::string, uint64_t>> seen = {{"b", 2}, {"a", 5}, {"c", 7}, {"b", 9}, {"d", 11},
+    std::vector<std::pair<std::string, uint64_t>> seen = {{"b", 2},  {"a", 5}, {"c", 7},  {"b", 9}, {"d", 11},
                                                           {"e", 12}, {"a", 1}, {"f", 20}, {"g", 3}};
     std::mt19937 rng(1);
     for (int round = 0; round < 50; ++round) {

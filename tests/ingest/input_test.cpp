@@ -70,21 +70,21 @@ TEST(scan, numbers_lines_across_small_chunks_and_workers) {
         text += "line " + std::to_string(i) + (i % 7 ? "" : " with more text") + "\n";
     write_file(d / "a.log", text);
     for (unsigned workers : {0u, 1u, 2u, 3u})
-    for (mapping m : both_ways) {
-        scan_options o;
-        o.workers = workers;
-        o.chunk_bytes = 64 << 10;
-        o.map = m;
-        scan_stats st;
-        auto lines = collect((d / "a.log").string(), o, &st);
-        EXPECT_EQ(st.mapped, m == mapping::always);
-        ASSERT_EQ(lines.size(), 5000u);
-        EXPECT_EQ(st.lines, 5000u);
-        EXPECT_EQ(st.bytes, text.size());
-        EXPECT_EQ(lines[1], "line 1");
-        EXPECT_EQ(lines[4999], "line 4999");
-        EXPECT_EQ(lines[7], "line 7 with more text");
-    }
+        for (mapping m : both_ways) {
+            scan_options o;
+            o.workers = workers;
+            o.chunk_bytes = 64 << 10;
+            o.map = m;
+            scan_stats st;
+            auto lines = collect((d / "a.log").string(), o, &st);
+            EXPECT_EQ(st.mapped, m == mapping::always);
+            ASSERT_EQ(lines.size(), 5000u);
+            EXPECT_EQ(st.lines, 5000u);
+            EXPECT_EQ(st.bytes, text.size());
+            EXPECT_EQ(lines[1], "line 1");
+            EXPECT_EQ(lines[4999], "line 4999");
+            EXPECT_EQ(lines[7], "line 7 with more text");
+        }
 }
 
 TEST(scan, last_line_without_newline) {
@@ -262,17 +262,21 @@ TEST(scan, mapped_and_read_agree_on_random_files) {
         size_t target = 300000 + rng() % 400000;
         while (text.size() < target) {
             size_t kind = rng() % 100, len;
-            if (kind < 3) len = 64 * 1024 + rng() % 100000;  // overlong for 64 KiB pieces
-            else if (kind < 10) len = 0;
-            else if (kind < 15) len = 60000 + rng() % 8000;  // near the limit
-            else len = rng() % 300;
+            if (kind < 3)
+                len = 64 * 1024 + rng() % 100000;  // overlong for 64 KiB pieces
+            else if (kind < 10)
+                len = 0;
+            else if (kind < 15)
+                len = 60000 + rng() % 8000;  // near the limit
+            else
+                len = rng() % 300;
             text += std::string(len, static_cast<char>('a' + rng() % 26));
             if (rng() % 10 == 0) text += '\r';
             text += '\n';
         }
-        if (round % 3 == 0) text.pop_back();  // no final newline
+        if (round % 3 == 0) text.pop_back();                               // no final newline
         if (round % 4 == 1) text = std::string(70000, 'x') + "\n" + text;  // overlong first line
-        if (round % 4 == 2) text += std::string(70000, 'y');  // overlong last line, no newline
+        if (round % 4 == 2) text += std::string(70000, 'y');               // overlong last line, no newline
         auto path = (d / ("r" + std::to_string(round) + ".log")).string();
         write_file(path, text);
         scan_options o;

@@ -214,16 +214,18 @@ TEST(Json, SameBytesAsNlohmannsDumpOfTheSameDocument) {
     same(samples::every_cause(), "every cause");
     same(diagnose::diagnosis{}, "empty");
     auto h = samples::hostile();
-    h.warnings.push_back(std::string("del\x7f c1\xc2\x85 bidi\xe2\x80\xae emoji\xf0\x9f\x98\x80 nul", 36) + '\0');
+    h.warnings.push_back(std::string("del\x7f c1\xc2\x85 bidi\xe2\x80\xae emoji\xf0\x9f\x98\x80 nul", 36) +
+                         '\0');
     h.findings[0].facts["k\x01\"\\"] = "\b\f\n\r\t\x1f\xff\xfe";
     same(h, "hostile");
     auto live = samples::typical();
     live.live = true;
-    live.host = {{"selinux_mode", "enforcing"},
-                 {"sockets", {{{"path", "/run/a.sock"}, {"mode", 420}}, {{"path", "b\xe2\x80\xae"}, {"mode", 384}}}},
-                 {"empty", nlohmann::json::object()},
-                 {"none", nlohmann::json::array()},
-                 {"odd", std::string("bad\xff")}};
+    live.host = {
+        {"selinux_mode", "enforcing"},
+        {"sockets", {{{"path", "/run/a.sock"}, {"mode", 420}}, {{"path", "b\xe2\x80\xae"}, {"mode", 384}}}},
+        {"empty", nlohmann::json::object()},
+        {"none", nlohmann::json::array()},
+        {"odd", std::string("bad\xff")}};
     same(live, "live host");
 }
 
