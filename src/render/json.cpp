@@ -32,13 +32,13 @@ public:
     void end_array() { close(']'); }
     void key(std::string_view k) {
         next();
-        string(text::to_valid_utf8(k));
+        utf8_string(k);
         out_ += ": ";
         after_key_ = true;
     }
     void value(std::string_view s) {
         next();
-        string(text::to_valid_utf8(s));
+        utf8_string(s);
     }
     void value_or_null(std::string_view s) {
         if (s.empty())
@@ -121,13 +121,25 @@ private:
         out_ += c;
     }
     void indent() { out_.append(2 * empty_.size(), ' '); }
+    // Bytes that are not UTF-8 are replaced first (most strings are valid: no copy).
+    void utf8_string(std::string_view s) {
+        bool ascii = true;
+        for (char c : s) ascii &= static_cast<unsigned char>(c) < 0x80;
+        if (ascii || text::is_valid_utf8(s))
+            string(s);
+        else
+            string(text::to_valid_utf8(s));
+    }
+    static bool plain(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
     void string(std::string_view s) {  // valid UTF-8
         out_ += '"';
         for (size_t i = 0; i < s.size();) {
             auto c = static_cast<unsigned char>(s[i]);
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-                out_ += static_cast<char>(c);
-                ++i;
+            if (plain(c)) {  // a run of printable ASCII at once
+                size_t j = i + 1;
+                while (j < s.size() && plain(static_cast<unsigned char>(s[j]))) ++j;
+                out_.append(s.data() + i, j - i);
+                i = j;
                 continue;
             }
             switch (c) {
