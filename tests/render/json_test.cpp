@@ -214,8 +214,7 @@ TEST(Json, SameBytesAsNlohmannsDumpOfTheSameDocument) {
     same(samples::every_cause(), "every cause");
     same(diagnose::diagnosis{}, "empty");
     auto h = samples::hostile();
-    h.warnings.push_back(std::string("del\x7f c1\xc2\x85 bidi\xe2\x80\xae emoji\xf0\x9f\x98\x80 nul", 36) +
-                         '\0');
+    h.warnings.push_back(std::string("del\x7f c1\xc2\x85 bidi\xe2\x80\xae emoji\xf0\x9f\x98\x80 nul") + '\0');
     h.findings[0].facts["k\x01\"\\"] = "\b\f\n\r\t\x1f\xff\xfe";
     same(h, "hostile");
     auto live = samples::typical();
