@@ -1,6 +1,9 @@
 #include "diagnose/diagnose.hpp"
 
 #include <algorithm>
+#include <thread>
+#include <exception>
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -178,7 +181,7 @@ public:
         add_other_groups();
         add_unmatched_denials();
         diagnosis d;
-        for (auto& [key, b] : builders_) d.findings.push_back(finish(b));
+        finish_all(d.findings);
         link_no_live(d.findings);
         order_findings(d.findings);
         d.warnings = std::move(warnings_);
@@ -338,6 +341,45 @@ private:
         return &get(cause, u);
     }
 
+    // Findings are built on two threads when there are many (each one's fixes query the
+    // policy); their order and their warnings' order do not depend on the threads.
+    void finish_all(std::vector<finding>& out) {
+        std::vector<builder*> bs;
+        for (auto& [key, b] : builders_) bs.push_back(&b);
+        std::vector<finding> fs(bs.size());
+        std::vector<std::vector<std::string>> warns(bs.size());
+        std::atomic<size_t> next{0};
+        auto work = [&] {
+            for (size_t i; (i = next++) < bs.size();) fs[i] = finish(*bs[i], warns[i]);
+        };
+        std::exception_ptr failure;
+        if (bs.size() >= 64) {
+            std::thread helper([&] {
+                try {
+                    work();
+                } catch (...) {
+                    failure = std::current_exception();
+                    next = bs.size();
+                }
+            });
+            try {
+                work();
+            } catch (...) {
+                next = bs.size();
+                helper.join();
+                throw;
+            }
+            helper.join();
+            if (failure) std::rethrow_exception(failure);
+        } else {
+            work();
+        }
+        for (size_t i = 0; i < bs.size(); ++i) {
+            out.push_back(std::move(fs[i]));
+            for (auto& w : warns[i]) warnings_.push_back(std::move(w));
+        }
+    }
+
     void link_no_live(std::vector<finding>& fs) {
         for (auto& f : fs) {
             if (f.cause != "upstream.no_live") continue;
@@ -379,7 +421,7 @@ private:
         return s;
     }
 
-    void fill_selinux(builder& b) {
+    void fill_selinux(builder& b, std::vector<std::string>& warnings) {
         finding& f = b.f;
         if (!b.denials.empty()) {
             selinux_detail s;
@@ -404,7 +446,7 @@ private:
             s.scontext = first.scontext;
             s.tcontext = first.tcontext;
             if (targets.size() > 1)
-                warnings_.push_back(
+                warnings.push_back(
                     fmt::format("denials for {} name {} different target types; the most frequent "
                                 "({}) is used",
                                 text::escape_terminal(f.upstream.address), targets.size(),
@@ -548,7 +590,9 @@ private:
         return v;
     }
 
-    finding finish(builder& b) {
+    // Reads the evidence and the policy only (both safe to read from several threads);
+    // what it has to say goes to `warnings`.
+    finding finish(builder& b, std::vector<std::string>& warnings) {
         finding& f = b.f;
         const auto& groups = ev_.groups();
         const auto& rs = ev_.denial_refs();
@@ -603,7 +647,7 @@ private:
             f.evidence.push_back({"audit", opt_.files.at(smp.file), smp.line, smp.text});
 
         if (is_selinux_cause(f.cause)) {
-            fill_selinux(b);
+            fill_selinux(b, warnings);
             selinux_confidence(b);
         } else if (f.cause == "dac.socket_permission") {
             f.confidence = opt_.have_audit_log ? "likely" : "possible";
@@ -629,7 +673,7 @@ private:
             if (f.upstream.path) c.socket_path = *f.upstream.path;
             if (c.tclass == "unix_stream_socket") c.peer_domain = f.selinux->target_type;
             if (!c.target_type.empty() || c.port >= 0)
-                f.fixes = build_selinux_fixes(*opt_.policy, c, warnings_);
+                f.fixes = build_selinux_fixes(*opt_.policy, c, warnings);
         }
         if (!is_selinux_cause(f.cause) || f.fixes.empty()) {
             remedy_context rc;
