@@ -244,7 +244,8 @@ struct guarded_range {
     std::atomic<uintptr_t> begin{0}, end{0};
     std::atomic<bool> faulted{false};
 };
-constexpr size_t guard_slots = 512;  // windows mapped at once: at most --jobs files x --jobs workers (16 x 16)
+constexpr size_t guard_slots =
+    512;  // windows mapped at once: at most --jobs files x --jobs workers (16 x 16)
 guarded_range guarded[guard_slots];
 std::once_flag sigbus_once;
 struct sigaction previous_sigbus {};
