@@ -375,8 +375,15 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
     const size_t w = std::max<size_t>((opt.chunk_bytes + page_size() - 1) & ~(page_size() - 1), page_size());
     const uint64_t windows = (size + w - 1) / w;
     std::vector<piece_meta> metas(windows);
+    // A file system that cannot map at all is read instead: asked once, before any piece
+    // is handed out.
+    if (void* probe = mmap(nullptr, std::min(size, page_size()), PROT_READ, MAP_SHARED, fd, 0);
+        probe == MAP_FAILED)
+        return std::nullopt;
+    else
+        munmap(probe, std::min(size, page_size()));
     std::atomic<uint64_t> next{0}, done_bytes{0};
-    std::atomic<bool> shrank{false}, unmappable{false};
+    std::atomic<bool> shrank{false};
     progress_bar bar(in, opt.progress);
     std::exception_ptr failure;
     std::mutex failure_mu;
@@ -387,14 +394,14 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
                 const size_t lo = (wstart > 0 ? wstart - 1 : 0) & ~(page_size() - 1);
                 const size_t hi = std::min(size, wend + w);
                 void* m = mmap(nullptr, hi - lo, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(lo));
-                if (m == MAP_FAILED) {
-                    if (k != 0)
-                        throw map_failure{fmt::format("{}: cannot map: {}", in.name(), std::strerror(errno))};
-                    unmappable = true;  // the first window: nothing handed out yet
-                    next = windows;
-                    break;
-                }
+                if (m == MAP_FAILED)
+                    throw map_failure{fmt::format("{}: cannot map: {}", in.name(), std::strerror(errno))};
                 const std::string_view view(static_cast<const char*>(m), hi - lo);
+                struct unmap_at_end {
+                    void* p;
+                    size_t n;
+                    ~unmap_at_end() { munmap(p, n); }
+                } unmap{m, view.size()};
                 {
                     sigbus_guard guard(view.data(), view.size());
                     madvise(m, wend - lo, MADV_POPULATE_READ);
@@ -413,7 +420,6 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
                         next = windows;  // the rest of the file is gone
                     }
                 }
-                munmap(m, view.size());
                 uint64_t d = done_bytes += wend - wstart;
                 if (worker == 0) bar.update(d, d);
             }
@@ -434,7 +440,6 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
             return result<scan_stats>(user_error{e.message});
         }
     }
-    if (unmappable) return std::nullopt;
     bar.finish(size, size);
     scan_stats stats;
     stats.bytes = size;
