@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,18 @@ uint64_t count_newlines(const char* p, size_t n);
 // verifies candidates, so it runs at memory speed on text where both are uncommon
 // together.
 size_t find(std::string_view hay, std::string_view needle, size_t from = 0);
+
+// `lit` at s[pos...] / ending at s[end]: with the literal's length known at compile time
+// the compare is a few instructions, not a memcmp call (the readers run these millions
+// of times a gigabyte).
+template <size_t N>
+inline bool has_at(std::string_view s, size_t pos, const char (&lit)[N]) {
+    return pos <= s.size() && s.size() - pos >= N - 1 && std::memcmp(s.data() + pos, lit, N - 1) == 0;
+}
+template <size_t N>
+inline bool ends_at(std::string_view s, size_t end, const char (&lit)[N]) {
+    return end >= N - 1 && has_at(s, end - (N - 1), lit);
+}
 
 // One pass over a chunk of text that finds its lines and a few needles together, so a
 // chunk is read from memory once: the offset of every '\n', and every occurrence of each

@@ -32,22 +32,14 @@ diagnose::input_summary summary_of(const ingest::input& in, const char* kind, co
     return s;
 }
 
+using bytes::ends_at;
+using bytes::has_at;
+
 // Every upstream failure line holds "upstream" or "could not be resolved". The chunk is
 // searched for them as a whole, so lines between hits cost only the search and a
 // newline count. Most "upstream" hits are not failures (the `upstream: "..."` context
 // field, "an upstream response is buffered"): the words around a hit tell, before any
 // parsing, whether its line can be one.
-// `lit` at s[pos...]: with the length known at compile time the compare is a few
-// instructions, not a memcmp call (this runs for about two million hits a gigabyte).
-template <size_t N>
-inline bool has_at(std::string_view s, size_t pos, const char (&lit)[N]) {
-    return pos <= s.size() && s.size() - pos >= N - 1 && std::memcmp(s.data() + pos, lit, N - 1) == 0;
-}
-template <size_t N>
-inline bool ends_at(std::string_view s, size_t end, const char (&lit)[N]) {
-    return end >= N - 1 && has_at(s, end - (N - 1), lit);
-}
-
 bool upstream_hit_may_fail(std::string_view line, size_t at) {
     const size_t after = at + 8;
     if (has_at(line, after, ": \"")) return false;  // the context field

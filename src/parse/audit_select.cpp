@@ -29,11 +29,7 @@ namespace {
 constexpr uint64_t window = audit_event_window;
 constexpr std::string_view anchors[] = {"AVC", "_ERR", "type=1"};
 
-// `lit` at s[pos...], compared with a length known at compile time (no memcmp call).
-template <size_t N>
-inline bool has_at(std::string_view s, size_t pos, const char (&lit)[N]) {
-    return pos <= s.size() && s.size() - pos >= N - 1 && std::memcmp(s.data() + pos, lit, N - 1) == 0;
-}
+using bytes::has_at;
 
 bool relevant(std::string_view line, audit_line_peek& p) {
     return peek_audit_line(line, p) && p.cls != audit_type_class::other;

@@ -156,3 +156,15 @@ TEST(bytes, line_index_in_steps_equals_in_one_go) {
     }
     bytes::line_index::set_kernel_level(best);
 }
+
+TEST(bytes, has_at_and_ends_at_stay_inside_the_string) {
+    std::string_view s = "to upstream: \"x";
+    EXPECT_TRUE(bytes::has_at(s, 11, ": \""));
+    EXPECT_FALSE(bytes::has_at(s, 12, ": \""));
+    EXPECT_FALSE(bytes::has_at(s, 14, ": \""));   // would run past the end
+    EXPECT_FALSE(bytes::has_at(s, 100, ": \""));  // past the end
+    EXPECT_TRUE(bytes::has_at(s, 0, "to "));
+    EXPECT_TRUE(bytes::ends_at(s, 3, "to "));
+    EXPECT_FALSE(bytes::ends_at(s, 2, "to "));  // would start before the string
+    EXPECT_TRUE(bytes::ends_at(s, s.size(), "x"));
+}
