@@ -184,7 +184,13 @@ TEST(PolicyBooleans, ValuesMatchSeinfoAndOverridesApply) {
 
     auto copy = load_binary(debian_policy);
     ASSERT_TRUE(copy.ok());
+    // Asked before the host's values are applied: the kept answers must not outlive them.
+    EXPECT_FALSE((*copy)->allowed({"httpd_t", "http_cache_port_t", "tcp_socket", "name_connect"}));
+    auto relay_before = (*copy)->boolean_delta({{"httpd_can_network_relay", true}}, {});
+    EXPECT_GT(relay_before.gained, 0u);
     (*copy)->set_booleans({{"httpd_can_network_relay", true}, {"not_a_boolean", true}});
+    EXPECT_EQ((*copy)->boolean_delta({{"httpd_can_network_relay", true}}, {}).gained, 0u)
+        << "already on: turning it on grants nothing";
     EXPECT_TRUE((*copy)->booleans_from_host());
     EXPECT_EQ((*copy)->boolean_value("httpd_can_network_relay"), true);
     EXPECT_TRUE((*copy)->allowed({"httpd_t", "http_cache_port_t", "tcp_socket", "name_connect"}));
