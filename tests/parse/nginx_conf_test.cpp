@@ -3,6 +3,8 @@
 // syntax error and where.
 #include "parse/nginx_conf.hpp"
 
+#include "../host/host_test_util.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,31 +43,7 @@ std::string nginx_binary() {
     return "";
 }
 
-// Runs a command without a shell; returns exit status and combined output.
-int run(const std::vector<std::string>& argv, std::string& output) {
-    int fds[2];
-    if (pipe(fds) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        dup2(fds[1], 2);
-        close(fds[0]);
-        close(fds[1]);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    close(fds[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
-    close(fds[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+using why502::host_test::run;  // the host tests' helper: no shell, combined output
 
 struct temp_dir {
     fs::path path;
