@@ -55,7 +55,8 @@ private:
 struct chunk {
     std::string_view text;
     uint64_t offset = 0;  // byte offset (uncompressed) of text in the input
-    uint64_t index = 0;   // 0, 1, 2... in file order; every index up to the last is handed out once
+    uint64_t index =
+        0;  // 0, 1, 2... in file order; each handed out once (all of them unless the file shrank)
     // Overlong lines dropped just before / just after text (they are lines all the same).
     uint32_t skipped_before = 0, skipped_after = 0;
 };
