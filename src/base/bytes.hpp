@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,13 @@ template <size_t N>
 inline bool ends_at(std::string_view s, size_t end, const char (&lit)[N]) {
     return end >= N - 1 && has_at(s, end - (N - 1), lit);
 }
+
+// A transparent hash: a hash table keyed by std::string can be searched with a
+// string_view (no string built per lookup).
+struct string_hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 // One pass over a chunk of text that finds its lines and a few needles together, so a
 // chunk is read from memory once: the offset of every '\n', and every occurrence of each

@@ -1,6 +1,7 @@
 #include "diagnose/evidence.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 #include <tuple>
 
@@ -25,20 +26,28 @@ void distinct_set::offer(std::string_view s, uint32_t file, uint64_t line) {
     if (s.empty()) return;
     s = s.substr(0, 512);
     const sample_line at{file, line, {}};
+    // Full and no earlier than the latest kept: it can neither take a place nor make a
+    // kept string's first sighting earlier (every kept one is at or before the latest).
+    // A worker offers its lines in order, so once full this is nearly every offer.
+    const bool full = items_.size() >= cap_;
+    if (full && (items_.empty() || !(at < items_[latest_].at))) return;
+    bool changed = false;
     for (auto& i : items_)
         if (i.text == s) {
-            if (at < i.at) i.at = at;
-            return;
+            if (!(at < i.at)) return;
+            i.at = at;
+            changed = true;
+            break;
         }
-    if (items_.size() >= cap_) {
-        // Full: an earlier string takes the place of the latest one.
-        auto latest = std::max_element(items_.begin(), items_.end(),
-                                       [](const item& a, const item& b) { return a.at < b.at; });
-        if (!(at < latest->at)) return;
-        *latest = item{std::string(s), at};
-        return;
+    if (!changed) {
+        if (full)
+            items_[latest_] = item{std::string(s), at};  // an earlier string takes the latest's place
+        else
+            items_.push_back(item{std::string(s), at});
     }
-    items_.push_back(item{std::string(s), at});
+    latest_ = static_cast<size_t>(std::max_element(items_.begin(), items_.end(),
+                                                   [](const item& a, const item& b) { return a.at < b.at; }) -
+                                  items_.begin());
 }
 
 std::vector<std::string> distinct_set::items() const {
@@ -105,18 +114,34 @@ void failure_group::merge(const failure_group& o) {
     times.merge(o.times);
 }
 
+namespace {
+
+void append_int(std::string& out, long long v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+}  // namespace
+
 void append_upstream_key(std::string& out, const parse::upstream_address& a) {
-    auto it = std::back_inserter(out);
+    // Appended piece by piece (no format string): this runs once per failure line.
     switch (a.kind) {
         case parse::transport::unix_socket:
-            fmt::format_to(it, "unix:{}", a.path);
+            out += "unix:";
+            out += a.path;
             return;
         case parse::transport::tcp:
             if (a.port < 0) break;
-            if (a.host.find(':') != std::string_view::npos)
-                fmt::format_to(it, "[{}]:{}", a.host, a.port);
-            else
-                fmt::format_to(it, "{}:{}", a.host, a.port);
+            if (a.host.find(':') != std::string_view::npos) {
+                out += '[';
+                out += a.host;
+                out += "]:";
+            } else {
+                out += a.host;
+                out += ':';
+            }
+            append_int(out, a.port);
             return;
         case parse::transport::name:
             break;
@@ -131,11 +156,15 @@ std::string upstream_key(const parse::upstream_address& a) {
 }
 
 uint32_t evidence_store::group_for(const parse::upstream_failure& f, const parse::upstream_address& a) {
-    // Built in a buffer kept between calls and looked up as a view: this runs once per
-    // failure line.
+    // Built in a buffer kept between calls and looked up as a view in a hash table: this
+    // runs once per failure line.
     key_.clear();
-    fmt::format_to(std::back_inserter(key_), "{}|{}|{}|", static_cast<int>(f.kind), static_cast<int>(f.phase),
-                   f.err);
+    append_int(key_, static_cast<int>(f.kind));
+    key_ += '|';
+    append_int(key_, static_cast<int>(f.phase));
+    key_ += '|';
+    append_int(key_, f.err);
+    key_ += '|';
     const size_t prefix = key_.size();
     append_upstream_key(key_, a);
     if (auto it = group_index_.find(std::string_view(key_)); it != group_index_.end()) return it->second;
@@ -240,16 +269,19 @@ namespace {
 
 // Puts `items` in the order of their keys in `index` (key -> position) and rewrites the
 // positions there; returns old position -> new position.
-template <class T>
-std::vector<uint32_t> reorder_by_key(std::vector<T>& items,
-                                     std::map<std::string, uint32_t, std::less<>>& index) {
+template <class T, class Index>
+std::vector<uint32_t> reorder_by_key(std::vector<T>& items, Index& index) {
+    std::vector<typename Index::value_type*> order;
+    order.reserve(index.size());
+    for (auto& e : index) order.push_back(&e);
+    std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
     std::vector<uint32_t> remap(items.size());
     std::vector<T> sorted;
     sorted.reserve(items.size());
-    for (auto& [key, idx] : index) {
-        remap[idx] = static_cast<uint32_t>(sorted.size());
-        sorted.push_back(std::move(items[idx]));
-        idx = remap[idx];
+    for (auto* e : order) {
+        remap[e->second] = static_cast<uint32_t>(sorted.size());
+        sorted.push_back(std::move(items[e->second]));
+        e->second = remap[e->second];
     }
     items = std::move(sorted);
     return remap;

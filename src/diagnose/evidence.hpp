@@ -10,8 +10,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "base/bytes.hpp"
 #include "parse/audit.hpp"
 #include "parse/nginx_error.hpp"
 
@@ -65,6 +67,7 @@ private:
     };
     size_t cap_;
     std::vector<item> items_;
+    size_t latest_ = 0;  // the item seen latest, when there are any
 };
 
 // A bounded, evenly thinned sample of times (for timelines).
@@ -188,7 +191,8 @@ private:
     uint32_t group_for(const parse::upstream_failure& f, const parse::upstream_address& a);
     time_window window_;
     std::vector<failure_group> groups_;
-    std::map<std::string, uint32_t, std::less<>> group_index_;
+    // Looked up once per failure line; put in key order by canonicalize().
+    std::unordered_map<std::string, uint32_t, bytes::string_hash, std::equal_to<>> group_index_;
     std::string key_;  // group_for's buffer
     std::vector<join_candidate> candidates_;
     std::vector<denial_group> denial_groups_;

@@ -26,6 +26,36 @@ TEST(DistinctSet, KeepsTheEarliestStringsWhateverTheOrder) {
     }
 }
 
+TEST(DistinctSet, MatchesTheEarliestDistinctStringsOnRandomInputs) {
+    // Many repeats and more strings than places; workers offer in order (as the readers
+    // do) or shuffled. The answer: the distinct strings by first line, the earliest cap.
+    std::mt19937 rng(7);
+    for (int round = 0; round < 300; ++round) {
+        const size_t cap = 1 + rng() % 5;
+        std::vector<std::pair<std::string, uint64_t>> seen;
+        const int n = 1 + static_cast<int>(rng() % 60);
+        for (int i = 0; i < n; ++i)
+            seen.push_back({std::string(1, static_cast<char>('a' + rng() % 12)), static_cast<uint64_t>(i)});
+        std::vector<std::pair<uint64_t, std::string>> first;
+        for (const auto& [t, l] : seen)
+            if (std::none_of(first.begin(), first.end(), [&](const auto& f) { return f.second == t; }))
+                first.push_back({l, t});
+        std::vector<std::string> want;
+        for (size_t i = 0; i < first.size() && i < cap; ++i) want.push_back(first[i].second);
+        const size_t workers = 1 + rng() % 3;
+        std::vector<distinct_set> w(workers, distinct_set(cap));
+        std::vector<std::vector<std::pair<std::string, uint64_t>>> parts(workers);
+        for (const auto& x : seen) parts[rng() % workers].push_back(x);
+        distinct_set all(cap);
+        for (size_t k = 0; k < workers; ++k) {
+            if (round % 2) std::shuffle(parts[k].begin(), parts[k].end(), rng);
+            for (const auto& [t, l] : parts[k]) w[k].offer(t, 0, l);
+            all.merge(w[k]);
+        }
+        EXPECT_EQ(all.items(), want) << "round " << round;
+    }
+}
+
 TEST(EvidenceStore, CanonicalOrderDoesNotDependOnMergeOrder) {
     auto line = [](const char* server, int port, int pid) {
         why502::parse::nginx_line l;
