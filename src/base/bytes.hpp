@@ -69,7 +69,10 @@ public:
     // 0-based number of the line holding byte `offset`.
     size_t line_of(size_t offset) const;
     // Line `i` (0-based) without its newline.
-    std::string_view line(size_t i) const;
+    std::string_view line(size_t i) const {
+        const size_t s = line_start(i);
+        return {text_ + s, line_end(i) - s};
+    }
     size_t line_start(size_t i) const { return i == 0 ? 0 : nl_[i - 1] + 1; }
     size_t line_end(size_t i) const { return i < nl_count_ ? nl_[i] : size_; }
 
