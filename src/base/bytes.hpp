@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace why502::bytes {
 
 // Number of '\n' in [p, p + n).
@@ -31,6 +35,23 @@ inline bool has_at(std::string_view s, size_t pos, const char (&lit)[N]) {
 template <size_t N>
 inline bool ends_at(std::string_view s, size_t end, const char (&lit)[N]) {
     return end >= N - 1 && has_at(s, end - (N - 1), lit);
+}
+
+// Bit i set where p[i] == c, for the 32 bytes at p (all must be readable): finds a
+// delimiter near the start of a line in a few instructions instead of a byte loop.
+inline uint32_t match_mask32(const char* p, char c) {
+#if defined(__SSE2__)
+    const __m128i v = _mm_set1_epi8(c);
+    const auto lo = static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), v)));
+    const auto hi = static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), v)));
+    return lo | hi << 16;
+#else
+    uint32_t m = 0;
+    for (unsigned i = 0; i < 32; ++i) m |= static_cast<uint32_t>(p[i] == c) << i;
+    return m;
+#endif
 }
 
 // A transparent hash: a hash table keyed by std::string can be searched with a

@@ -88,8 +88,15 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, st
         for (size_t i = lo; i <= hi; ++i) {
             const std::string_view l = ix.line(i);
             if (has_at(l, 0, "type=")) {
+                // The end of the type name: the first space from byte 5, looked for up to
+                // byte 48 (32 bytes at once when the line is that long).
                 size_t e = 5;
-                while (e < l.size() && e < 48 && l[e] != ' ') ++e;
+                if (l.size() >= 37) {
+                    const uint32_t sp = bytes::match_mask32(l.data() + 5, ' ');
+                    e = sp ? 5 + static_cast<size_t>(__builtin_ctz(sp)) : 37;
+                }
+                if (e >= 37 || l.size() < 37)
+                    while (e < l.size() && e < 48 && l[e] != ' ') ++e;
                 const size_t open = has_at(l, e, " msg=audit(") ? e + 11
                                     : has_at(l, e, " audit(")   ? e + 7
                                                                 : 0;

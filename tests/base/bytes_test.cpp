@@ -168,3 +168,16 @@ TEST(bytes, has_at_and_ends_at_stay_inside_the_string) {
     EXPECT_FALSE(bytes::ends_at(s, 2, "to "));  // would start before the string
     EXPECT_TRUE(bytes::ends_at(s, s.size(), "x"));
 }
+
+TEST(bytes, match_mask32_marks_every_position_of_the_byte) {
+    std::mt19937 rng(11);
+    for (int round = 0; round < 200; ++round) {
+        std::string s(40, 'x');
+        for (auto& c : s) c = " ab("[rng() % 4];
+        for (size_t off = 0; off + 32 <= s.size(); ++off) {
+            uint32_t want = 0;
+            for (unsigned i = 0; i < 32; ++i) want |= static_cast<uint32_t>(s[off + i] == ' ') << i;
+            ASSERT_EQ(bytes::match_mask32(s.data() + off, ' '), want) << s << " at " << off;
+        }
+    }
+}
