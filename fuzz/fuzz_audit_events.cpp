@@ -1,6 +1,7 @@
 // The event builder and the parallel selector on arbitrary input, with the property the
-// reader relies on as the oracle: feeding the kept lines of every chunk, in order,
-// gives exactly the denials of feeding every line, wherever the chunks are cut.
+// reader relies on as the oracle: feeding the selections of every chunk, in order,
+// through audit_selection_feeder gives exactly the denials of feeding every line,
+// wherever the chunks are cut.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -43,6 +44,7 @@ std::vector<std::string> sequential(std::string_view text, audit_parse_context c
 
 std::vector<std::string> chunked(std::string_view text, audit_parse_context ctx, size_t step) {
     audit_event_builder b(ctx);
+    audit_selection_feeder feeder(b);
     std::vector<std::string> out;
     uint64_t first_line = 1;
     size_t start = 0;
@@ -55,19 +57,17 @@ std::vector<std::string> chunked(std::string_view text, audit_parse_context ctx,
             cut = nl == std::string_view::npos ? text.size() : nl + 1;
         }
         std::string_view chunk = text.substr(start, cut - start);
-        std::vector<kept_line> kept;
-        const uint64_t newlines = select_audit_lines(chunk, first_line, kept);
-        for (const auto& k : kept) {
-            b.feed(k.text, k.line);
-            for (auto& d : b.take()) out.push_back(describe(d));
-        }
+        audit_selection sel;
+        const uint64_t newlines = select_audit_lines(chunk, first_line, sel);
+        feeder.feed(std::move(sel));
+        for (auto& d : b.take()) out.push_back(describe(d));
         uint64_t counted = 0;
         for (char c : chunk) counted += c == '\n';
         if (counted != newlines) std::abort();  // the reader numbers lines with it
         first_line += counted;
         start = cut;
     }
-    b.finish();
+    feeder.finish();
     for (auto& d : b.take()) out.push_back(describe(d));
     return out;
 }
@@ -76,8 +76,9 @@ std::vector<std::string> chunked(std::string_view text, audit_parse_context ctx,
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
-    // First byte: chunk size; the rest is the log.
-    size_t step = 1 + data[0] * 7u;
+    // First byte: chunk size (1 byte to 64 KiB, small sizes densest, so that chunks of
+    // more than two windows of lines occur too); the rest is the log.
+    size_t step = 1 + data[0] * data[0];
     std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
     audit_parse_context ctx;
     ctx.reference_ms = 1782555242000;

@@ -163,18 +163,18 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
 
 namespace {
 
-// Feeds the kept lines of each chunk to one event builder in chunk order, as chunks
+// Feeds the selection of each chunk to one event builder in chunk order, as chunks
 // complete (out of order) on the workers. Memory: only chunks waiting for an earlier
 // one are held.
 class sequencer {
 public:
     sequencer(parse::audit_event_builder& b, diagnose::evidence_store& store, uint32_t file)
-        : builder_(b), store_(store), file_(file) {}
+        : builder_(b), feeder_(b), store_(store), file_(file) {}
 
-    // The kept lines of chunk c, numbered within it; `newlines` is the chunk's count.
-    void complete(const ingest::chunk& c, std::vector<parse::kept_line>&& lines, uint64_t newlines) {
+    // The selection of chunk c, numbered within it; `newlines` is the chunk's count.
+    void complete(const ingest::chunk& c, parse::audit_selection&& sel, uint64_t newlines) {
         std::lock_guard lk(mu_);
-        pending_.emplace(c.index, piece{std::move(lines), newlines, c.skipped_before, c.skipped_after});
+        pending_.emplace(c.index, piece{std::move(sel), newlines, c.skipped_before, c.skipped_after});
         while (!pending_.empty() && pending_.begin()->first == next_) {
             feed(pending_.begin()->second);
             pending_.erase(pending_.begin());
@@ -186,20 +186,21 @@ public:
         // Pieces after a gap (the file shrank while being read): in order all the same.
         for (auto& [index, p] : pending_) feed(p);
         pending_.clear();
-        builder_.finish();
+        feeder_.finish();
         drain();
     }
     uint64_t records() const { return records_; }
 
 private:
     struct piece {
-        std::vector<parse::kept_line> lines;
+        parse::audit_selection sel;
         uint64_t newlines;
         uint32_t skipped_before, skipped_after;
     };
-    void feed(const piece& p) {
+    void feed(piece& p) {
         line_ += p.skipped_before;
-        for (const auto& kl : p.lines) builder_.feed(kl.text, line_ + kl.line);
+        p.sel.renumber(line_);
+        feeder_.feed(std::move(p.sel));
         line_ += p.newlines + p.skipped_after;
         drain();
     }
@@ -218,6 +219,7 @@ private:
     uint64_t line_ = 1;  // first line of the next piece fed
     uint64_t records_ = 0;
     parse::audit_event_builder& builder_;
+    parse::audit_selection_feeder feeder_;
     diagnose::evidence_store& store_;
     uint32_t file_;
 };
@@ -274,10 +276,10 @@ result<diagnose::input_summary> read_audit_log(const std::string& path, uint32_t
     so.map = o.map;
     so.chunk_bytes = o.chunk_bytes;
     auto st = ingest::scan(*in, so, [&](const ingest::chunk& c, unsigned w) {
-        std::vector<parse::kept_line> kept;
-        uint64_t newlines = parse::select_audit_lines(c.text, 0, kept);
+        parse::audit_selection sel;
+        uint64_t newlines = parse::select_audit_lines(c.text, 0, sel);
         edge_times(c.text, ctx, *edges[w]);
-        seq.complete(c, std::move(kept), newlines);
+        seq.complete(c, std::move(sel), newlines);
         return newlines;
     });
     if (!st) return st.error();

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -189,19 +190,52 @@ bool audit_record_field(const audit_record& rec, std::string_view key, std::stri
 bool audit_enriched_field(const audit_record& rec, std::string_view key, std::string& value);
 
 // For parallel reading. From one chunk of an audit log, the lines an
-// audit_event_builder needs, copied: every AVC / USER_AVC / SELINUX_ERR line, the other
+// audit_event_builder may need, copied: every AVC / USER_AVC / SELINUX_ERR line, the other
 // records of their events, and the SYSCALL / SOCKADDR / PROCTITLE / PATH / EOE lines near
 // the chunk's start and end (their events may continue in the neighbouring chunk).
-// Feeding the kept lines of every chunk, in chunk order, to one builder gives the same
-// denials as feeding every line. Lines that cannot matter cost about what reading them
-// does. Kept lines are numbered from `first_line` (the chunk's first line; 0 to number
-// them within the chunk and add its first line later). Returns the chunk's number of
-// newlines (counted in the same pass).
+// Feeding the selections of every chunk, in chunk order, through an
+// audit_selection_feeder gives the same denials as feeding every line to the builder.
+// Lines that cannot matter cost about what reading them does. Lines are numbered from
+// `first_line` (the chunk's first line; or 0, and renumber() once it is known). Returns
+// the chunk's number of newlines (counted in the same pass).
 struct kept_line {
     uint64_t line = 0;
     std::string text;
+    uint8_t why = 0;                      // why it was kept: the flags below
+    static constexpr uint8_t denial = 1;  // a denial record
+    static constexpr uint8_t event = 2;   // a record of the event of a denial in the chunk
+    static constexpr uint8_t head = 4;    // among the chunk's first audit_event_window lines
+    static constexpr uint8_t tail = 8;    // among its last audit_event_window lines
 };
-uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::vector<kept_line>& out);
+struct audit_selection {
+    std::vector<kept_line> lines;          // in line order
+    uint64_t first_line = 0;               // the number of the chunk's first line
+    uint64_t line_count = 0;               // lines in the chunk (the last may lack its newline)
+    std::optional<uint64_t> first_denial;  // the number of its first denial record's line
+    void renumber(uint64_t first);         // numbers the lines from `first` instead
+};
+uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, audit_selection& out);
+
+// Feeds selections, in chunk order, to a builder. A line kept only because it lies near
+// a chunk's edge is fed only if a denial lies within audit_event_window lines of it
+// across that edge (the last denial fed before it; the next chunk's first denial): no
+// other denial's event can take it; the rest are never parsed. The chunk's last
+// audit_event_window lines wait for the next chunk (or finish()) to tell.
+class audit_selection_feeder {
+public:
+    explicit audit_selection_feeder(audit_event_builder& b) : builder_(b) {}
+    void feed(audit_selection&& s);
+    // After the last chunk: feeds what waits and finishes the builder.
+    void finish();
+
+private:
+    void settle(const audit_selection* next);
+    bool near_last_denial(const kept_line& k) const;
+    void give(const kept_line& k);
+    audit_event_builder& builder_;
+    std::vector<kept_line> waiting_;  // the previous chunk's last lines, in order
+    std::optional<uint64_t> last_denial_;
+};
 
 // Cheap prefilter: true if a line can be (part of) an event that yields an AVC
 // denial. Lines for which it is false may be dropped before parsing. Must be

@@ -47,12 +47,20 @@ bool audit_line_may_matter(std::string_view line) {
     return relevant(line, p);
 }
 
-uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, std::vector<kept_line>& out) {
+uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, audit_selection& out) {
     // Reused per thread: fresh buffers per 4 MiB chunk cost more in page faults than the
     // selection itself.
     thread_local bytes::line_index ix;
-    thread_local std::vector<size_t> keep;  // line indexes, unsorted, may repeat
+    struct mark {
+        size_t line;  // index in the chunk
+        uint8_t why;  // kept_line flags
+        bool operator<(const mark& o) const { return line < o.line; }
+    };
+    thread_local std::vector<mark> keep;  // unsorted, may repeat
     keep.clear();
+    out.lines.clear();
+    out.first_line = first_line;
+    out.first_denial.reset();
     audit_line_peek p;
 
     // The records of a denial's event within the window. Consecutive denials of one
@@ -71,7 +79,7 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, st
         if (lo > hi) return;
         if (dp.journald || dp.stamp.empty()) {
             for (size_t i = lo; i <= hi; ++i)
-                if (relevant(ix.line(i), p) && same_event(dp, p)) keep.push_back(i);
+                if (relevant(ix.line(i), p) && same_event(dp, p)) keep.push_back({i, kept_line::event});
             return;
         }
         // Every record of the event holds "audit(STAMP)". A line that starts "type=T "
@@ -106,12 +114,12 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, st
                         l[open + n_st - 1] == dp.stamp.back() &&
                         std::memcmp(l.data() + open, dp.stamp.data(), n_st) == 0 && relevant(l, p) &&
                         same_event(dp, p))
-                        keep.push_back(i);
+                        keep.push_back({i, kept_line::event});
                     continue;
                 }
             }
             if (bytes::find(l, needle) != std::string_view::npos && relevant(l, p) && same_event(dp, p))
-                keep.push_back(i);
+                keep.push_back({i, kept_line::event});
         }
     };
 
@@ -135,7 +143,8 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, st
             last = li;
             audit_line_peek dp;
             if (peek_audit_line(ix.line(li), dp) && dp.cls == audit_type_class::denial) {
-                keep.push_back(li);
+                if (!out.first_denial) out.first_denial = first_line + li;
+                keep.push_back({li, kept_line::denial});
                 gather(li, dp, n);
             }
         }
@@ -143,17 +152,86 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, st
     }
     const uint64_t newlines = ix.newlines().size();
     const size_t n = ix.line_count();
+    out.line_count = n;
     if (n == 0) return newlines;
     const size_t head = std::min<size_t>(n, window);
     for (size_t i = 0; i < head; ++i)
-        if (relevant(ix.line(i), p)) keep.push_back(i);
-    for (size_t i = std::max<size_t>(head, n > window ? n - window : 0); i < n; ++i)
-        if (relevant(ix.line(i), p)) keep.push_back(i);
+        if (relevant(ix.line(i), p)) keep.push_back({i, kept_line::head});
+    for (size_t i = n > window ? n - window : 0; i < n; ++i)
+        if (relevant(ix.line(i), p)) keep.push_back({i, kept_line::tail});
 
     std::sort(keep.begin(), keep.end());
-    keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
-    for (size_t i : keep) out.push_back(kept_line{first_line + i, std::string(ix.line(i))});
+    for (size_t a = 0; a < keep.size();) {
+        kept_line k{first_line + keep[a].line, std::string(ix.line(keep[a].line)), 0};
+        size_t b = a;
+        for (; b < keep.size() && keep[b].line == keep[a].line; ++b) k.why |= keep[b].why;
+        out.lines.push_back(std::move(k));
+        a = b;
+    }
     return newlines;
+}
+
+void audit_selection::renumber(uint64_t first) {
+    for (auto& k : lines) k.line = k.line - first_line + first;
+    if (first_denial) *first_denial = *first_denial - first_line + first;
+    first_line = first;
+}
+
+// ---------------------------------------------------------------- feeding in order
+
+void audit_selection_feeder::give(const kept_line& k) {
+    builder_.feed(k.text, k.line);
+    if (k.why & kept_line::denial) last_denial_ = k.line;
+}
+
+namespace {
+
+// Whether line `a` lies within the window after line `b` (or numbers went backwards, as
+// after a gap in a file that shrank: then it is kept, to be safe).
+bool within_window(uint64_t b, uint64_t a) {
+    return a < b || a - b <= window;
+}
+
+bool for_an_event(const kept_line& k) {
+    return (k.why & (kept_line::denial | kept_line::event)) != 0;
+}
+
+}  // namespace
+
+// A line kept only for being near a chunk edge can join a denial's event only if the
+// last denial fed before it (head) or the first one after it (tail) lies within the
+// window. After a chunk without denials but with at least a window of lines, any later
+// denial is too far.
+bool audit_selection_feeder::near_last_denial(const kept_line& k) const {
+    return (k.why & kept_line::head) && last_denial_ && within_window(*last_denial_, k.line);
+}
+
+void audit_selection_feeder::settle(const audit_selection* next) {
+    for (const auto& k : waiting_) {
+        bool need = for_an_event(k) || near_last_denial(k);
+        if (!need && (k.why & kept_line::tail) && next)
+            need =
+                next->first_denial ? within_window(k.line, *next->first_denial) : next->line_count < window;
+        if (need) give(k);
+    }
+    waiting_.clear();
+}
+
+void audit_selection_feeder::feed(audit_selection&& s) {
+    settle(&s);
+    // The last window of lines waits for the next chunk.
+    const uint64_t wait_from = s.first_line + (s.line_count > window ? s.line_count - window : 0);
+    for (auto& k : s.lines) {
+        if (k.line >= wait_from)
+            waiting_.push_back(std::move(k));
+        else if (for_an_event(k) || near_last_denial(k))
+            give(k);
+    }
+}
+
+void audit_selection_feeder::finish() {
+    settle(nullptr);
+    builder_.finish();
 }
 
 }  // namespace why502::parse

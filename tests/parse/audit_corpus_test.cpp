@@ -90,21 +90,20 @@ std::vector<avc_denial> feed_chunks(std::string_view text, std::vector<size_t> c
     }
     starts.push_back(text.size());
     audit_event_builder b(ctx);
+    audit_selection_feeder feeder(b);
     std::vector<avc_denial> out;
     uint64_t first_line = 1;
     *kept_lines = 0;
     for (size_t i = 0; i + 1 < starts.size(); ++i) {
         std::string_view chunk = text.substr(starts[i], starts[i + 1] - starts[i]);
-        std::vector<kept_line> kept;
-        select_audit_lines(chunk, first_line, kept);
-        *kept_lines += kept.size();
-        for (const auto& k : kept) {
-            b.feed(k.text, k.line);
-            for (auto& d : b.take()) out.push_back(std::move(d));
-        }
+        audit_selection sel;
+        select_audit_lines(chunk, first_line, sel);
+        *kept_lines += sel.lines.size();
+        feeder.feed(std::move(sel));
+        for (auto& d : b.take()) out.push_back(std::move(d));
         first_line += static_cast<uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
     }
-    b.finish();
+    feeder.finish();
     for (auto& d : b.take()) out.push_back(std::move(d));
     return out;
 }

@@ -503,5 +503,69 @@ TEST(AuditEvents, LineNumbersZeroStillBounded) {
     EXPECT_GE(b.take().size(), 1000 - audit_event_window - 1);
 }
 
+// The records of an event split by a chunk edge, both ways round (its SYSCALL at the end
+// of one chunk and its AVC opening the next; an AVC closing a chunk and its records
+// opening the next), among thousands of other events' context records.
+TEST(AuditSelectionFeeder, JoinsEventsAcrossChunkEdgesAndSkipsOtherEdgeLines) {
+    auto filler = [](std::vector<std::string>& v, int from, int n) {
+        for (int i = 0; i < n; ++i)
+            v.push_back(
+                "type=SYSCALL msg=audit(1782555242.115:" + std::to_string(from + i) +
+                "): arch=c000003e syscall=59 success=yes exit=0 pid=7 comm=\"cat\" exe=\"/usr/bin/cat\"");
+    };
+    std::vector<std::string> a, b, c;
+    filler(a, 10000, 600);
+    a.push_back(nginx_connect_event_line(1));  // SYSCALL of 4242, last line of chunk a
+    a.push_back(nginx_connect_event_line(2));
+    b.push_back(nginx_connect_event_line(0));  // its AVC opens chunk b
+    filler(b, 20000, 600);
+    const std::string s2 = "msg=audit(1782555242.115:4243): ";
+    b.push_back("type=AVC " + s2 +
+                "avc:  denied  { connectto } for  pid=2842 comm=\"nginx\" path=\"/run/x.sock\" " + kHttpd +
+                "tcontext=system_u:system_r:unconfined_t:s0 tclass=unix_stream_socket permissive=0");
+    c.push_back("type=SYSCALL " + s2 +
+                "arch=c000003e syscall=42 success=no exit=-13 pid=2842 comm=\"nginx\" " +
+                "exe=\"/usr/sbin/nginx\"");
+    filler(c, 30000, 600);
+    std::vector<std::string> all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    all.insert(all.end(), c.begin(), c.end());
+    auto want = run(all);
+    ASSERT_EQ(want.size(), 2u);
+    ASSERT_EQ(want[0].exe, "/usr/sbin/nginx");
+    ASSERT_EQ(want[0].saddr_port, 3000);
+    ASSERT_EQ(want[1].exe, "/usr/sbin/nginx");
+
+    audit_event_builder builder;
+    audit_selection_feeder feeder(builder);
+    std::vector<avc_denial> got;
+    uint64_t first = 1;
+    size_t kept = 0;
+    for (const auto* chunk : {&a, &b, &c}) {
+        std::string text;
+        for (const auto& l : *chunk) text += l + "\n";
+        audit_selection sel;
+        select_audit_lines(text, 0, sel);
+        kept += sel.lines.size();
+        sel.renumber(first);
+        first += chunk->size();
+        feeder.feed(std::move(sel));
+        for (auto& d : builder.take()) got.push_back(std::move(d));
+    }
+    feeder.finish();
+    for (auto& d : builder.take()) got.push_back(std::move(d));
+    ASSERT_EQ(got.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(got[i].line, want[i].line);
+        EXPECT_EQ(got[i].exe, want[i].exe);
+        EXPECT_EQ(got[i].saddr_port, want[i].saddr_port);
+        EXPECT_EQ(got[i].syscall, want[i].syscall);
+    }
+    // Kept: each chunk's edge windows. Parsed: the denials' events and the edge lines
+    // within a window of a denial across the edge, not the far edges.
+    EXPECT_GT(kept, 5 * audit_event_window);
+    EXPECT_LT(builder.records(), kept - 2 * audit_event_window) << "kept " << kept;
+}
+
 }  // namespace
 }  // namespace why502::parse
