@@ -200,7 +200,7 @@ bool audit_enriched_field(const audit_record& rec, std::string_view key, std::st
 // the chunk's number of newlines (counted in the same pass).
 struct kept_line {
     uint64_t line = 0;
-    std::string text;
+    uint32_t offset = 0, size = 0;        // its bytes in audit_selection::text
     uint8_t why = 0;                      // why it was kept: the flags below
     static constexpr uint8_t denial = 1;  // a denial record
     static constexpr uint8_t event = 2;   // a record of the event of a denial in the chunk
@@ -208,11 +208,13 @@ struct kept_line {
     static constexpr uint8_t tail = 8;    // among its last audit_event_window lines
 };
 struct audit_selection {
+    std::string text;                      // the kept lines' bytes, one after another
     std::vector<kept_line> lines;          // in line order
     uint64_t first_line = 0;               // the number of the chunk's first line
     uint64_t line_count = 0;               // lines in the chunk (the last may lack its newline)
     std::optional<uint64_t> first_denial;  // the number of its first denial record's line
     void renumber(uint64_t first);         // numbers the lines from `first` instead
+    std::string_view line_text(const kept_line& k) const { return {text.data() + k.offset, k.size}; }
 };
 uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, audit_selection& out);
 
@@ -231,9 +233,10 @@ public:
 private:
     void settle(const audit_selection* next);
     bool near_last_denial(const kept_line& k) const;
-    void give(const kept_line& k);
+    void give(const audit_selection& s, const kept_line& k);
     audit_event_builder& builder_;
-    std::vector<kept_line> waiting_;  // the previous chunk's last lines, in order
+    audit_selection waiting_;  // the previous chunk: its lines from waiting_from_ wait
+    size_t waiting_from_ = 0;
     std::optional<uint64_t> last_denial_;
 };
 

@@ -59,6 +59,7 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, au
     thread_local std::vector<mark> keep;  // unsorted, may repeat
     keep.clear();
     out.lines.clear();
+    out.text.clear();
     out.first_line = first_line;
     out.first_denial.reset();
     audit_line_peek p;
@@ -160,12 +161,20 @@ uint64_t select_audit_lines(std::string_view chunk_text, uint64_t first_line, au
     for (size_t i = n > window ? n - window : 0; i < n; ++i)
         if (relevant(ix.line(i), p)) keep.push_back({i, kept_line::tail});
 
+    // Copied into one buffer: a few allocations per chunk, not one per line.
     std::sort(keep.begin(), keep.end());
+    size_t bytes = 0;
+    for (size_t a = 0; a < keep.size(); ++a)
+        if (a == 0 || keep[a].line != keep[a - 1].line) bytes += ix.line(keep[a].line).size();
+    out.text.reserve(bytes);
     for (size_t a = 0; a < keep.size();) {
-        kept_line k{first_line + keep[a].line, std::string(ix.line(keep[a].line)), 0};
+        const std::string_view t = ix.line(keep[a].line);
+        kept_line k{first_line + keep[a].line, static_cast<uint32_t>(out.text.size()),
+                    static_cast<uint32_t>(t.size()), 0};
+        out.text.append(t);
         size_t b = a;
         for (; b < keep.size() && keep[b].line == keep[a].line; ++b) k.why |= keep[b].why;
-        out.lines.push_back(std::move(k));
+        out.lines.push_back(k);
         a = b;
     }
     return newlines;
@@ -179,8 +188,8 @@ void audit_selection::renumber(uint64_t first) {
 
 // ---------------------------------------------------------------- feeding in order
 
-void audit_selection_feeder::give(const kept_line& k) {
-    builder_.feed(k.text, k.line);
+void audit_selection_feeder::give(const audit_selection& s, const kept_line& k) {
+    builder_.feed(s.line_text(k), k.line);
     if (k.why & kept_line::denial) last_denial_ = k.line;
 }
 
@@ -207,26 +216,26 @@ bool audit_selection_feeder::near_last_denial(const kept_line& k) const {
 }
 
 void audit_selection_feeder::settle(const audit_selection* next) {
-    for (const auto& k : waiting_) {
+    for (size_t i = waiting_from_; i < waiting_.lines.size(); ++i) {
+        const kept_line& k = waiting_.lines[i];
         bool need = for_an_event(k) || near_last_denial(k);
         if (!need && (k.why & kept_line::tail) && next)
             need =
                 next->first_denial ? within_window(k.line, *next->first_denial) : next->line_count < window;
-        if (need) give(k);
+        if (need) give(waiting_, k);
     }
-    waiting_.clear();
+    waiting_from_ = waiting_.lines.size();
 }
 
 void audit_selection_feeder::feed(audit_selection&& s) {
     settle(&s);
-    // The last window of lines waits for the next chunk.
+    // The last window of lines waits for the next chunk (its selection is kept whole).
     const uint64_t wait_from = s.first_line + (s.line_count > window ? s.line_count - window : 0);
-    for (auto& k : s.lines) {
-        if (k.line >= wait_from)
-            waiting_.push_back(std::move(k));
-        else if (for_an_event(k) || near_last_denial(k))
-            give(k);
-    }
+    size_t i = 0;
+    for (; i < s.lines.size() && s.lines[i].line < wait_from; ++i)
+        if (for_an_event(s.lines[i]) || near_last_denial(s.lines[i])) give(s, s.lines[i]);
+    waiting_ = std::move(s);
+    waiting_from_ = i;
 }
 
 void audit_selection_feeder::finish() {
