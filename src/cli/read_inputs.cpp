@@ -164,8 +164,9 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
 namespace {
 
 // Feeds the selection of each chunk to one event builder in chunk order, as chunks
-// complete (out of order) on the workers. Memory: only chunks waiting for an earlier
-// one are held.
+// complete (out of order) on the workers. One worker at a time feeds, outside the lock:
+// a worker that completes a chunk meanwhile leaves it and goes back to reading. Memory:
+// only chunks waiting for an earlier one are held.
 class sequencer {
 public:
     sequencer(parse::audit_event_builder& b, diagnose::evidence_store& store, uint32_t file)
@@ -173,14 +174,21 @@ public:
 
     // The selection of chunk c, numbered within it; `newlines` is the chunk's count.
     void complete(const ingest::chunk& c, parse::audit_selection&& sel, uint64_t newlines) {
-        std::lock_guard lk(mu_);
+        std::unique_lock lk(mu_);
         pending_.emplace(c.index, piece{std::move(sel), newlines, c.skipped_before, c.skipped_after});
+        if (feeding_) return;  // the worker feeding will take it
+        feeding_ = true;
         while (!pending_.empty() && pending_.begin()->first == next_) {
-            feed(pending_.begin()->second);
+            piece p = std::move(pending_.begin()->second);
             pending_.erase(pending_.begin());
             ++next_;
+            lk.unlock();
+            feed(p);
+            lk.lock();
         }
+        feeding_ = false;
     }
+    // After every worker is done.
     void finish() {
         std::lock_guard lk(mu_);
         // Pieces after a gap (the file shrank while being read): in order all the same.
@@ -215,6 +223,7 @@ private:
     }
     std::mutex mu_;
     std::map<uint64_t, piece> pending_;
+    bool feeding_ = false;  // a worker is feeding (the builder, line_, records_ are its)
     uint64_t next_ = 0;
     uint64_t line_ = 1;  // first line of the next piece fed
     uint64_t records_ = 0;
