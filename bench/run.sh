@@ -31,34 +31,49 @@ cat "$audit" "$nginx" > /dev/null
 results=$out/results.tsv
 : > "$results"
 runs=${BENCH_RUNS:-3}
-# Each command runs $runs times; the table keeps the median time (this VM's
-# speed varies from run to run) and the largest peak RSS.
-measure() {  # name bytes command... (output kept in $out/NAME.out; OUT=/dev/null to drop it)
-  local name=$1 bytes=$2; shift 2
-  local t0 t1 times="" rss=0 r
-  for _ in $(seq "$runs"); do
-    t0=$(date +%s.%N)
-    /usr/bin/time -f '%M' -o "$out/rss" "$@" > "${OUT:-$out/$name.out}" 2> "$out/$name.err" || true
-    t1=$(date +%s.%N)
-    times="$times $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')"
-    r=$(tail -n 1 "$out/rss")
-    [ "$r" -gt "$rss" ] && rss=$r
-  done
-  printf '%s\t%s\t%s\t%s\n' "$name" "$bytes" "$(echo $times | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')" "$rss" >> "$results"
-}
 ab=$(stat -c %s "$audit")
 nb=$(stat -c %s "$nginx")
 both=$((ab + nb))
 
-OUT=/dev/null measure "cat both" "$both" cat "$audit" "$nginx"
-measure "why502 (diagnosis, both)" "$both" "$bin" --error-log "$nginx" --audit-log "$audit" --tz UTC \
+# The commands: a name, the bytes it reads, whether its output is kept (1) for the
+# checks below, and its words.
+names=() ; declare -A bytes_of out_of cmd_of
+add() {  # name bytes keep-output command...
+  local name=$1; names+=("$name"); bytes_of[$name]=$2; out_of[$name]=$3; shift 3
+  cmd_of[$name]=$(printf '%q ' "$@")
+}
+add "cat both" "$both" 0 cat "$audit" "$nginx"
+add "why502 (diagnosis, both)" "$both" 1 "$bin" --error-log "$nginx" --audit-log "$audit" --tz UTC \
   --policy /etc/selinux/default/policy/policy.33 --format json
-measure "why502 (audit only)" "$ab" "$bin" --audit-log "$audit" --tz UTC --format json
-measure "grep -c 'avc:  denied' audit" "$ab" grep -c 'avc:  denied' "$audit"
-measure "ausearch -if -m AVC --raw" "$ab" ausearch -if "$audit" -m AVC --raw
-if [ "${BENCH_AUDIT2ALLOW:-1}" = 1 ]; then
-  runs=1 measure "audit2allow -i audit" "$ab" audit2allow -p /etc/selinux/default/policy/policy.33 -i "$audit"
+add "why502 (audit only)" "$ab" 1 "$bin" --audit-log "$audit" --tz UTC --format json
+add "grep -c 'avc:  denied' audit" "$ab" 1 grep -c 'avc:  denied' "$audit"
+add "ausearch -if -m AVC --raw" "$ab" 1 ausearch -if "$audit" -m AVC --raw
+
+# Rounds: every command once per round, so that all of them see the same state of this
+# (shared, noisy) machine; the table keeps each one's median time and largest peak RSS.
+declare -A times rss_of
+run_once() {  # name
+  local name=$1 t0 t1 r dest=/dev/null
+  [ "${out_of[$name]}" = 1 ] && dest="$out/$name.out"
+  t0=$(date +%s.%N)
+  eval "/usr/bin/time -f '%M' -o \"\$out/rss\" ${cmd_of[$name]}" > "$dest" 2> "$out/$name.err" || true
+  t1=$(date +%s.%N)
+  times[$name]="${times[$name]:-} $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')"
+  r=$(tail -n 1 "$out/rss")
+  [ "$r" -gt "${rss_of[$name]:-0}" ] && rss_of[$name]=$r
+  return 0
+}
+for _ in $(seq "$runs"); do
+  for name in "${names[@]}"; do run_once "$name"; done
+done
+if [ "${BENCH_AUDIT2ALLOW:-1}" = 1 ]; then  # slow: once
+  add "audit2allow -i audit" "$ab" 1 audit2allow -p /etc/selinux/default/policy/policy.33 -i "$audit"
+  run_once "audit2allow -i audit"
 fi
+for name in "${names[@]}"; do
+  med=$(echo ${times[$name]} | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  printf '%s\t%s\t%s\t%s\n' "$name" "${bytes_of[$name]}" "$med" "${rss_of[$name]}" >> "$results"
+done
 
 python3 - "$results" "$out" "$audit.stats.json" "$nginx.stats.json" <<'PY'
 import json, sys
