@@ -25,8 +25,20 @@ if [ ! -s "$nginx" ]; then
   python3 "$gen/gen_nginx.py" -s "$size" -o "$nginx" --stats "$nginx.stats.json" 2>/dev/null
 fi
 
+# Quarter-size copies (the first quarter of each, cut at a line end), to check that the
+# time grows linearly with the input and the memory does not.
+quarter() {  # src dst
+  [ -s "$2" ] && return 0
+  local q=$(( $(stat -c %s "$1") / 4 ))
+  head -c "$q" "$1" | python3 -c 'import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.rfind(b"\n") + 1])' > "$2"
+}
+audit_q=$out/audit-$size-quarter.log
+nginx_q=$out/error-$size-quarter.log
+quarter "$audit" "$audit_q"
+quarter "$nginx" "$nginx_q"
+
 # Warm the page cache so every tool reads from memory, as the targets assume.
-cat "$audit" "$nginx" > /dev/null
+cat "$audit" "$nginx" "$audit_q" "$nginx_q" > /dev/null
 
 results=$out/results.tsv
 : > "$results"
@@ -45,6 +57,9 @@ add() {  # name bytes keep-output command...
 add "cat both" "$both" 0 cat "$audit" "$nginx"
 add "why502 (diagnosis, both)" "$both" 1 "$bin" --error-log "$nginx" --audit-log "$audit" --tz UTC \
   --policy /etc/selinux/default/policy/policy.33 --format json
+add "why502 (diagnosis, both, quarter size)" "$(( $(stat -c %s "$audit_q") + $(stat -c %s "$nginx_q") ))" 0 \
+  "$bin" --error-log "$nginx_q" --audit-log "$audit_q" --tz UTC --policy /etc/selinux/default/policy/policy.33 \
+  --format json
 add "why502 (audit only)" "$ab" 1 "$bin" --audit-log "$audit" --tz UTC --format json
 add "grep -c 'avc:  denied' audit" "$ab" 1 grep -c 'avc:  denied' "$audit"
 add "ausearch -if -m AVC --raw" "$ab" 1 ausearch -if "$audit" -m AVC --raw
@@ -91,6 +106,12 @@ a = float(by["ausearch -if -m AVC --raw"][2])
 print()
 print("why502 diagnosis of both files: %.2fx the time of cat (target <= 2x)" % (float(by["why502 (diagnosis, both)"][2]) / cat_s))
 print("why502 on the audit file vs ausearch -m AVC --raw: %.1fx faster (target >= 10x)" % (a / w))
+full, quarter = by["why502 (diagnosis, both)"], by["why502 (diagnosis, both, quarter size)"]
+(b1, t1), (b2, t2) = (int(quarter[1]), float(quarter[2])), (int(full[1]), float(full[2]))
+per_gb = (t2 - t1) / (b2 - b1) * 1e9
+print("why502 diagnosis at a quarter and at the full size: %.2f s and %.2f s, i.e. %.0f ms + %.0f ms per GB;"
+      " peak RSS %.1f MB and %.1f MB" % (t1, t2, (t1 - per_gb * b1 / 1e9) * 1e3, per_gb * 1e3,
+                                        int(quarter[3]) / 1024, int(full[3]) / 1024))
 # Counts against the generators' ground truth.
 d = json.load(open(out + "/why502 (diagnosis, both).out"))
 A, N = json.load(open(astats)), json.load(open(nstats))
