@@ -542,6 +542,8 @@ result<scan_stats> scan_read(input& in, const scan_options& opt, const chunk_fn&
             }
             size_t got = *r;
             stats.bytes += got;
+            // Per read, not per piece: a slow pipe fills a piece slowly.
+            bar.update(stats.bytes, in.disk_position());
             if (skipping) {
                 char* nl = static_cast<char*>(std::memchr(buf + len, '\n', got));
                 if (!nl) {
@@ -598,7 +600,6 @@ result<scan_stats> scan_read(input& in, const scan_options& opt, const chunk_fn&
             }
             cv_work.notify_one();
         }
-        bar.update(stats.bytes, in.disk_position());
     }
     {
         std::lock_guard lk(mu);

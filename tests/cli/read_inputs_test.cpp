@@ -4,6 +4,11 @@
 #include "cli/read_inputs.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <fcntl.h>
+#include <pty.h>
+#include <thread>
+#include <unistd.h>
 #include <cstdlib>
 #include <iterator>
 #include <sys/wait.h>
@@ -247,4 +252,72 @@ TEST(whole_program, same_report_however_the_work_is_split) {
     ASSERT_GT(one.size(), 1000u);
     EXPECT_EQ(run("2", "j2.json"), one);
     EXPECT_EQ(run("3", "j3.json"), one);
+}
+
+namespace {
+
+// Runs why502 on an error log fed through a pipe slowly (`pieces` writes of 256 KiB,
+// `pause_ms` apart), its standard error a pseudo-terminal or a pipe; returns what it
+// wrote there.
+std::string stderr_of_slow_read(bool terminal, int pieces, int pause_ms) {
+    int in[2], err[2] = {-1, -1};
+    if (pipe(in) != 0 || (!terminal && pipe(err) != 0)) return "pipe failed";
+    int master = -1;
+    pid_t pid = terminal ? forkpty(&master, nullptr, nullptr, nullptr) : fork();
+    if (pid < 0) return "no pty";
+    if (pid == 0) {
+        dup2(in[0], 0);
+        close(in[1]);
+        if (!terminal) dup2(err[1], 2);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        std::string bin = std::string(WHY502_BINARY_DIR) + "/why502";
+        execl(bin.c_str(), "why502", "--error-log", "-", "--tz", "UTC", "--format", "json", nullptr);
+        _exit(127);
+    }
+    close(in[0]);
+    int from = terminal ? master : err[0];
+    if (!terminal) close(err[1]);
+    std::thread writer([&] {
+        std::string line =
+            "2026/06/27 10:14:02 [error] 2841#2841: *1 connect() failed (111: Connection refused) while "
+            "connecting to upstream, client: 10.0.0.1, server: a, request: \"GET / HTTP/1.1\", upstream: "
+            "\"http://127.0.0.1:9000/\", host: \"a\"\n";
+        std::string piece;
+        while (piece.size() < (256u << 10)) piece += line;
+        for (int i = 0; i < pieces; ++i) {
+            for (size_t off = 0; off < piece.size();) {
+                ssize_t w = write(in[1], piece.data() + off, piece.size() - off);
+                if (w <= 0) break;
+                off += static_cast<size_t>(w);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+        }
+        close(in[1]);
+    });
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = read(from, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+    writer.join();
+    close(from);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return out;
+}
+
+}  // namespace
+
+// Reading that takes more than a second shows a bar (bytes and rate) on a terminal, and
+// nothing when standard error is not one.
+TEST(whole_program, progress_on_a_terminal_when_reading_is_slow) {
+    const std::string tty = stderr_of_slow_read(true, 8, 200);
+    if (tty == "no pty") GTEST_SKIP() << "no pseudo-terminal here";
+    EXPECT_NE(tty.find("\r\x1b[K"), std::string::npos) << tty;
+    EXPECT_NE(tty.find(" MB/s"), std::string::npos) << tty;
+    const std::string pipe_err = stderr_of_slow_read(false, 8, 200);
+    EXPECT_EQ(pipe_err.find("MB/s"), std::string::npos) << pipe_err;
+    EXPECT_EQ(pipe_err.find('\r'), std::string::npos) << pipe_err;
+    // Fast reading draws nothing, even on a terminal.
+    const std::string fast = stderr_of_slow_read(true, 2, 0);
+    EXPECT_EQ(fast.find("MB/s"), std::string::npos) << fast;
 }
