@@ -119,7 +119,8 @@ run_result read_logs(state& s) {
     read_options ro;
     ro.workers = worker_count(s.opts);
     ro.window = s.window;
-    ro.progress = isatty(STDERR_FILENO);
+    ingest::progress meter(isatty(STDERR_FILENO));
+    ro.meter = &meter;
     auto error_logs = s.opts.live() ? s.live.error_logs : ingest::order_rotations(s.opts.error_logs);
     auto audit_logs = s.opts.live() ? s.live.audit_logs : ingest::order_rotations(s.opts.audit_logs);
     int stdin_uses = 0;
@@ -146,21 +147,19 @@ run_result read_logs(state& s) {
         t.store = std::make_unique<diagnose::evidence_store>(s.window);
     }
     unsigned threads = std::min<unsigned>(ro.workers, static_cast<unsigned>(tasks.size()));
-    read_options per_file = ro;
-    per_file.workers = ro.workers;
-    per_file.progress = ro.progress && tasks.size() == 1;
     std::atomic<size_t> next{0};
     auto work = [&] {
         for (size_t i; (i = next++) < tasks.size();) {
             auto& t = tasks[i];
-            t.out = t.audit ? read_audit_log(t.path, t.id, per_file, *t.store)
-                            : read_error_log(t.path, t.id, per_file, *t.store);
+            t.out = t.audit ? read_audit_log(t.path, t.id, ro, *t.store)
+                            : read_error_log(t.path, t.id, ro, *t.store);
         }
     };
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back(work);
     work();
     for (auto& th : pool) th.join();
+    meter.finish();
     for (auto& t : tasks) {
         if (!*t.out) {
             if (s.opts.live()) {

@@ -115,7 +115,7 @@ result<diagnose::input_summary> read_error_log(const std::string& path, uint32_t
     wctx.reference_ms = in->mtime_ms() ? in->mtime_ms() : timeutil::now_ms();
     ingest::scan_options so;
     so.workers = o.workers <= 1 ? 0 : o.workers;
-    so.progress = o.progress;
+    so.meter = o.meter;
     so.map = o.map;
     so.chunk_bytes = o.chunk_bytes;
     // Line numbers are known only after the scan (pieces are cut and read in parallel):
@@ -281,7 +281,7 @@ result<diagnose::input_summary> read_audit_log(const std::string& path, uint32_t
     for (unsigned i = 0; i < nw; ++i) edges.push_back(std::make_unique<diagnose::evidence_store>(o.window));
     ingest::scan_options so;
     so.workers = o.workers <= 1 ? 0 : o.workers;
-    so.progress = o.progress;
+    so.meter = o.meter;
     so.map = o.map;
     so.chunk_bytes = o.chunk_bytes;
     auto st = ingest::scan(*in, so, [&](const ingest::chunk& c, unsigned w) {

@@ -14,7 +14,7 @@ namespace why502::cli {
 
 struct read_options {
     unsigned workers = 2;
-    bool progress = false;
+    ingest::progress* meter = nullptr;  // reading progress, shared by the inputs
     diagnose::time_window window;
     // How files are read (tests force each way, with small pieces, on small files).
     ingest::mapping map = ingest::mapping::automatic;

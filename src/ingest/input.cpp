@@ -167,6 +167,50 @@ result<size_t> input::read(char* buf, size_t n) {
     return n - m.zs.avail_out;
 }
 
+// ---- Progress ----
+
+void progress::expect(std::optional<uint64_t> disk_bytes) {
+    if (disk_bytes && *disk_bytes > 0)
+        total_ += *disk_bytes;
+    else
+        total_known_ = false;
+}
+
+void progress::advance(uint64_t bytes, uint64_t disk_bytes) {
+    bytes_ += bytes;
+    position_ += disk_bytes;
+    if (!draw_) return;
+    std::unique_lock lk(mu_, std::try_to_lock);  // another reader is drawing: fine
+    if (!lk) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - t0_ > std::chrono::seconds(1) && now - last_ > std::chrono::milliseconds(200)) {
+        draw(false);
+        last_ = now;
+        drew_ = true;
+    }
+}
+
+void progress::finish() {
+    std::lock_guard lk(mu_);
+    if (drew_) draw(true);
+    drew_ = false;
+}
+
+void progress::draw(bool final) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    const auto bytes = static_cast<double>(bytes_.load());
+    const double rate = secs > 0 ? bytes / secs / 1e6 : 0;
+    std::string bar;
+    if (const uint64_t total = total_.load(); total_known_ && total > 0) {
+        const double frac = std::min(1.0, static_cast<double>(position_.load()) / static_cast<double>(total));
+        const int w = 30, filled = static_cast<int>(frac * w);
+        bar = fmt::format("[{}{}] {:3.0f}% ", std::string(filled, '#'), std::string(w - filled, ' '),
+                          frac * 100);
+    }
+    fmt::print(stderr, "\r\x1b[K{}{:.0f} MB  {:.0f} MB/s{}", bar, bytes / 1e6, rate, final ? "\n" : "");
+    std::fflush(stderr);
+}
+
 namespace {
 
 // What scan() learns of each piece, to number lines afterwards.
@@ -189,44 +233,6 @@ void finish_stats(scan_stats& stats, const std::vector<piece_meta>& metas, uint6
     stats.overlong_lines += trailing_skipped;
     stats.lines = line - 1 + trailing_skipped;
 }
-
-// The progress bar, drawn by one thread (the caller's) at most five times a second.
-class progress_bar {
-public:
-    progress_bar(const input& in, bool wanted) : in_(in), tty_(wanted && isatty(STDERR_FILENO)) {}
-    void update(uint64_t bytes, uint64_t position) {
-        if (!tty_) return;
-        auto now = std::chrono::steady_clock::now();
-        if (now - t0_ > std::chrono::seconds(1) && now - last_ > std::chrono::milliseconds(200)) {
-            draw(bytes, position, false);
-            last_ = now;
-            drew_ = true;
-        }
-    }
-    void finish(uint64_t bytes, uint64_t position) {
-        if (drew_) draw(bytes, position, true);
-    }
-
-private:
-    void draw(uint64_t bytes, uint64_t position, bool final) {
-        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-        double rate = secs > 0 ? static_cast<double>(bytes) / secs / 1e6 : 0;
-        std::string bar;
-        if (auto total = in_.disk_size(); total && *total > 0) {
-            double frac = std::min(1.0, static_cast<double>(position) / static_cast<double>(*total));
-            int w = 30, filled = static_cast<int>(frac * w);
-            bar = fmt::format("[{}{}] {:3.0f}% ", std::string(filled, '#'), std::string(w - filled, ' '),
-                              frac * 100);
-        }
-        fmt::print(stderr, "\r\x1b[K{}{:.0f} MB  {:.0f} MB/s{}", bar, static_cast<double>(bytes) / 1e6, rate,
-                   final ? "\n" : "");
-        std::fflush(stderr);
-    }
-    const input& in_;
-    bool tty_;
-    bool drew_ = false;
-    std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_ = t0_;
-};
 
 // ---- Reading through mmap windows ----
 //
@@ -382,9 +388,9 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
         return std::nullopt;
     else
         munmap(probe, std::min(size, page_size()));
-    std::atomic<uint64_t> next{0}, done_bytes{0};
+    std::atomic<uint64_t> next{0};
     std::atomic<bool> shrank{false};
-    progress_bar bar(in, opt.progress);
+    if (opt.meter) opt.meter->expect(size);
     std::exception_ptr failure;
     std::mutex failure_mu;
     auto work = [&](unsigned worker) {
@@ -420,8 +426,7 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
                         next = windows;  // the rest of the file is gone
                     }
                 }
-                uint64_t d = done_bytes += wend - wstart;
-                if (worker == 0) bar.update(d, d);
+                if (opt.meter) opt.meter->advance(wend - wstart, wend - wstart);
             }
         } catch (...) {
             std::lock_guard lk(failure_mu);
@@ -440,7 +445,6 @@ std::optional<result<scan_stats>> scan_mapped(input& in, int fd, size_t size, co
             return result<scan_stats>(user_error{e.message});
         }
     }
-    bar.finish(size, size);
     scan_stats stats;
     stats.bytes = size;
     stats.mapped = true;
@@ -517,7 +521,8 @@ result<scan_stats> scan_read(input& in, const scan_options& opt, const chunk_fn&
         free_bufs.push_back(b);
     };
 
-    progress_bar bar(in, opt.progress);
+    if (opt.meter) opt.meter->expect(in.disk_size());
+    uint64_t position = in.disk_position();
     std::string carry;      // partial last line of the previous buffer
     bool skipping = false;  // inside an overlong line: drop bytes until the next newline
     uint32_t skipped = 0;   // overlong lines dropped since the last piece
@@ -543,7 +548,11 @@ result<scan_stats> scan_read(input& in, const scan_options& opt, const chunk_fn&
             size_t got = *r;
             stats.bytes += got;
             // Per read, not per piece: a slow pipe fills a piece slowly.
-            bar.update(stats.bytes, in.disk_position());
+            if (opt.meter) {
+                const uint64_t now_at = in.disk_position();
+                opt.meter->advance(got, now_at > position ? now_at - position : 0);
+                position = now_at;
+            }
             if (skipping) {
                 char* nl = static_cast<char*>(std::memchr(buf + len, '\n', got));
                 if (!nl) {
@@ -608,7 +617,6 @@ result<scan_stats> scan_read(input& in, const scan_options& opt, const chunk_fn&
     cv_work.notify_all();
     for (auto& t : pool) t.join();
     if (failure_ex) std::rethrow_exception(failure_ex);
-    bar.finish(stats.bytes, in.disk_position());
     finish_stats(stats, metas, skipped + (skipping ? 1 : 0));
     stats.truncated = in.truncated_reason();
     if (failure) return *failure;

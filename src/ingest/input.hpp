@@ -2,9 +2,12 @@
 // boundaries, handed to worker threads. No parsing happens here.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +66,30 @@ struct chunk {
 
 enum class mapping { automatic, never, always };
 
+// Progress over every input of a run, on standard error: bytes read, the rate, and a bar
+// when every input's size is known. Drawn after a second, at most five times a second,
+// by whichever reader gets there first; nothing unless `draw` (standard error is a
+// terminal). Shared by the inputs read at the same time.
+class progress {
+public:
+    explicit progress(bool draw) : draw_(draw) {}
+    // An input about to be read: its size on disk (compressed size for .gz), if known.
+    void expect(std::optional<uint64_t> disk_bytes);
+    // Bytes handed to the readers, and how far the disk position moved.
+    void advance(uint64_t bytes, uint64_t disk_bytes);
+    // After the last input: ends the line of a bar that was drawn.
+    void finish();
+
+private:
+    void draw(bool final);
+    const bool draw_;
+    std::atomic<uint64_t> bytes_{0}, position_{0}, total_{0};
+    std::atomic<bool> total_known_{true};
+    std::mutex mu_;  // the drawing state below
+    bool drew_ = false;
+    std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_ = t0_;
+};
+
 struct scan_options {
     unsigned workers = 0;  // 0: call fn on the calling thread only
     // Piece size. Memory stays bounded by a few pieces per worker whatever the input
@@ -73,7 +100,7 @@ struct scan_options {
     // the page cache; the workers cut their own pieces); other inputs (.gz, pipes,
     // standard input) through read(). automatic: mmap for files of a few pieces or more.
     mapping map = mapping::automatic;
-    bool progress = false;  // a bar on stderr after a second, if stderr is a tty
+    progress* meter = nullptr;  // where reading progress is shown, if anywhere
 };
 
 struct scan_stats {
