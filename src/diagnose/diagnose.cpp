@@ -21,7 +21,6 @@ namespace {
 
 constexpr size_t max_nginx_evidence = 3;
 constexpr size_t max_audit_evidence = 3;
-constexpr size_t max_times = 4096;
 
 bool is_selinux_cause(std::string_view c) {
     return c.substr(0, 8) == "selinux.";
@@ -76,7 +75,7 @@ struct builder {
     std::vector<uint32_t> groups;
     std::vector<size_t> denials;
     std::set<std::pair<uint32_t, uint64_t>> lines;  // (file, line) of failures it explains (bounded)
-    std::vector<int64_t> failure_times;
+    time_sample failure_times, denial_times;
     int64_t first = INT64_MAX, last = INT64_MIN;
     uint64_t count = 0;
     uint64_t unmatched = 0;  // errno-13 lines with no AVC
@@ -88,7 +87,7 @@ struct builder {
         first = std::min(first, t);
         last = std::max(last, t);
         ++count;
-        if (failure_times.size() < max_times) failure_times.push_back(t);
+        failure_times.add(t);
     }
 };
 
@@ -299,8 +298,7 @@ private:
             b.count += g.count;
             b.first = std::min(b.first, g.first_ms);
             b.last = std::max(b.last, g.last_ms);
-            for (auto t : g.times.sorted())
-                if (b.failure_times.size() < max_times) b.failure_times.push_back(t);
+            b.failure_times.merge(g.times);
             if (b.phase.empty()) b.phase = phase_name(g.phase);
             if (b.scheme.empty()) b.scheme = g.scheme;
         }
@@ -608,11 +606,10 @@ private:
                 f.first_seen_ms = std::min(f.first_seen_ms.value_or(INT64_MAX), t);
                 f.last_seen_ms = std::max(f.last_seen_ms.value_or(INT64_MIN), t);
             }
-            if (f.denial_times_ms.size() < max_times) f.denial_times_ms.push_back(t);
+            b.denial_times.add(t);
         }
-        std::sort(f.denial_times_ms.begin(), f.denial_times_ms.end());
-        f.failure_times_ms = std::move(b.failure_times);
-        std::sort(f.failure_times_ms.begin(), f.failure_times_ms.end());
+        f.denial_times_ms = b.denial_times.sorted();
+        f.failure_times_ms = b.failure_times.sorted();
 
         // Evidence: failure lines this finding explains first, then denials.
         std::vector<sample_line> nginx_samples;

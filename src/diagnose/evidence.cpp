@@ -63,34 +63,61 @@ void distinct_set::merge(const distinct_set& o) {
     for (const auto& i : o.items_) offer(i.text, i.at.file, i.at.line);
 }
 
+int64_t time_sample::bucket_of(int64_t t) const {
+    // Floor division: buckets of negative times are aligned too.
+    return t >= 0 ? t / width_ : -((-(t + 1)) / width_) - 1;
+}
+
 void time_sample::add(int64_t t) {
-    if (seen_++ % stride_ != 0) return;
-    times_.push_back(t);
-    if (times_.size() >= cap) {
-        // Keep every other one: the sample stays evenly spread at half the density.
+    latest_ = std::max(latest_, t);
+    const int64_t b = bucket_of(t);
+    if (!marks_.empty() && marks_.back().bucket == b) {  // in-order input: mostly here
+        marks_.back().first = std::min(marks_.back().first, t);
+        return;
+    }
+    marks_.push_back({b, t});
+    if (marks_.size() >= 2 * cap) compact();
+}
+
+void time_sample::compact() {
+    for (;;) {
+        std::sort(marks_.begin(), marks_.end(), [](const mark& a, const mark& b) {
+            return a.bucket != b.bucket ? a.bucket < b.bucket : a.first < b.first;
+        });
         size_t k = 0;
-        for (size_t i = 0; i < times_.size(); i += 2) times_[k++] = times_[i];
-        times_.resize(k);
-        stride_ *= 2;
+        for (size_t i = 0; i < marks_.size(); ++i)
+            if (k == 0 || marks_[k - 1].bucket != marks_[i].bucket) marks_[k++] = marks_[i];
+        marks_.resize(k);
+        if (marks_.size() <= cap) break;
+        // Twice as wide: a bucket's earliest time is the earlier of its two halves'.
+        width_ *= 2;
+        for (auto& m : marks_) m.bucket = bucket_of(m.first);
     }
 }
 
 void time_sample::merge(const time_sample& o) {
-    times_.insert(times_.end(), o.times_.begin(), o.times_.end());
-    seen_ += o.seen_;
-    stride_ = std::max(stride_, o.stride_);
-    while (times_.size() >= cap) {
-        std::sort(times_.begin(), times_.end());
-        size_t k = 0;
-        for (size_t i = 0; i < times_.size(); i += 2) times_[k++] = times_[i];
-        times_.resize(k);
-        stride_ *= 2;
+    if (o.width_ > width_) {
+        width_ = o.width_;
+        for (auto& m : marks_) m.bucket = bucket_of(m.first);
     }
+    for (const auto& m : o.marks_) marks_.push_back({bucket_of(m.first), m.first});
+    latest_ = std::max(latest_, o.latest_);
+    compact();
+}
+
+int64_t time_sample::width() const {
+    time_sample c = *this;
+    c.compact();
+    return c.width_;
 }
 
 std::vector<int64_t> time_sample::sorted() const {
-    auto v = times_;
-    std::sort(v.begin(), v.end());
+    time_sample c = *this;  // const: safe to call from several threads
+    c.compact();
+    std::vector<int64_t> v;
+    v.reserve(c.marks_.size());
+    for (const auto& m : c.marks_) v.push_back(m.first);
+    if (!v.empty() && v.back() != latest_) v.push_back(latest_);
     return v;
 }
 

@@ -70,17 +70,32 @@ private:
     size_t latest_ = 0;  // the item seen latest, when there are any
 };
 
-// A bounded, evenly thinned sample of times (for timelines).
+// When things happened, for timelines, in bounded memory: the distinct times at a
+// resolution that coarsens as needed, and the latest. Times fall in buckets of `width` ms (aligned on
+// multiples of it); each occupied bucket keeps its earliest time. When more than `cap`
+// buckets are occupied the width doubles (neighbouring buckets merge). So every stretch
+// of time with events keeps a mark however long the log, and the result depends only on
+// the times added, not on their order or on how they were split between samples.
 class time_sample {
 public:
+    static constexpr size_t cap = 4096;
     void add(int64_t t);
     void merge(const time_sample& o);
+    // Ascending: the earliest time of each occupied bucket, then the latest time of all
+    // (so the first and last are exact); at most cap + 1.
     std::vector<int64_t> sorted() const;
+    // The bucket width sorted() uses, in ms.
+    int64_t width() const;
 
 private:
-    static constexpr size_t cap = 4096;
-    std::vector<int64_t> times_;
-    uint64_t stride_ = 1, seen_ = 0;
+    struct mark {
+        int64_t bucket, first;
+    };
+    int64_t bucket_of(int64_t t) const;
+    void compact();            // sorts, merges equal buckets, coarsens to at most cap
+    std::vector<mark> marks_;  // in any order, buckets may repeat (until compact())
+    int64_t width_ = 1;
+    int64_t latest_ = INT64_MIN;
 };
 
 // Failure lines of one class for one upstream.

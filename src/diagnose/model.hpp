@@ -72,7 +72,7 @@ struct finding {
     std::vector<std::string> hosts;            // Host headers seen
     std::vector<std::string> requests;         // a few sample request lines
     std::string location;                      // live mode: "server X, location /api" from the config
-    std::vector<int64_t> failure_times_ms;     // for timelines (bounded sample, sorted)
+    std::vector<int64_t> failure_times_ms;     // for timelines (time_sample: bounded, sorted)
     std::vector<int64_t> denial_times_ms;      // idem
     std::map<std::string, std::string> facts;  // extra key/values (probe result, DAC walk...)
 };

@@ -238,10 +238,10 @@ TEST(whole_program, same_report_however_the_work_is_split) {
                            " 2>/dev/null")
                               .c_str()),
               0);
-    auto run = [&](const std::string& jobs, const std::string& out) {
+    auto run = [&](const std::string& jobs, const std::string& out, const std::string& format = "json") {
         std::string cmd = std::string(WHY502_BINARY_DIR) + "/why502 -j " + jobs + " --error-log " +
                           (dir / "e.log").string() + " --audit-log " + (dir / "a.log").string() +
-                          " --tz UTC --policy /etc/selinux/default/policy/policy.33 --format json > " +
+                          " --tz UTC --policy /etc/selinux/default/policy/policy.33 --format " + format + " > " +
                           (dir / out).string();
         int rc = std::system(cmd.c_str());
         EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) <= 1) << cmd;
@@ -252,6 +252,10 @@ TEST(whole_program, same_report_however_the_work_is_split) {
     ASSERT_GT(one.size(), 1000u);
     EXPECT_EQ(run("2", "j2.json"), one);
     EXPECT_EQ(run("3", "j3.json"), one);
+    // The HTML report also has the timelines (times of failures and denials).
+    std::string html = run("1", "j1.html", "html");
+    ASSERT_NE(html.find("class=\"tick failure\""), std::string::npos);
+    EXPECT_EQ(run("3", "j3.html", "html"), html);
 }
 
 namespace {

@@ -56,6 +56,50 @@ TEST(DistinctSet, MatchesTheEarliestDistinctStringsOnRandomInputs) {
     }
 }
 
+TEST(TimeSample, KeepsDistinctTimesWhileFew) {
+    time_sample s;
+    for (int64_t t : {5, 3, 5, -2, 9, 3}) s.add(t);
+    EXPECT_EQ(s.sorted(), (std::vector<int64_t>{-2, 3, 5, 9}));
+    EXPECT_EQ(s.width(), 1);
+}
+
+TEST(TimeSample, MarksEveryStretchOfALongLogWhateverTheOrderAndSplit) {
+    // Bursts and quiet spells over ~10 days, more distinct times than places.
+    std::mt19937_64 rng(3);
+    std::vector<int64_t> times;
+    int64_t t = 1782555242000;
+    for (int burst = 0; burst < 400; ++burst) {
+        t += static_cast<int64_t>(rng() % 3600000);
+        for (int i = 0; i < 100; ++i) times.push_back(t + static_cast<int64_t>(rng() % 60000));
+    }
+    times.push_back(-1500);  // and one before 1970, to check floor division
+    std::vector<int64_t> want;
+    for (int round = 0; round < 6; ++round) {
+        if (round) std::shuffle(times.begin(), times.end(), rng);
+        const size_t parts = 1 + round % 3;
+        std::vector<time_sample> part(parts);
+        for (size_t i = 0; i < times.size(); ++i) part[round < 3 ? i % parts : rng() % parts].add(times[i]);
+        time_sample all;
+        for (const auto& p : part) all.merge(p);
+        const auto got = all.sorted();
+        if (round == 0) {
+            want = got;
+            ASSERT_LE(got.size(), time_sample::cap + 1);
+            ASSERT_GT(got.size(), time_sample::cap / 2) << "coarser than needed";
+            EXPECT_EQ(got.front(), -1500);
+            EXPECT_EQ(got.back(), *std::max_element(times.begin(), times.end()));
+            // Every time has a mark at most one bucket width before it.
+            const int64_t w = all.width();
+            for (int64_t x : times) {
+                auto it = std::upper_bound(got.begin(), got.end(), x);
+                ASSERT_NE(it, got.begin()) << x;
+                EXPECT_LT(x - *std::prev(it), w) << x;
+            }
+        }
+        EXPECT_EQ(got, want) << "round " << round;
+    }
+}
+
 TEST(EvidenceStore, CanonicalOrderDoesNotDependOnMergeOrder) {
     auto line = [](const char* server, int port, int pid) {
         why502::parse::nginx_line l;
