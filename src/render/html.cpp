@@ -126,11 +126,11 @@ std::string timeline_svg(const detail::timeline& t) {
     s += fmt::format(
         "<rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" rx=\"2\" fill=\"#c62828\"/>"
         "<text x=\"{}\" y=\"16\">NGINX upstream failure ({})</text>\n",
-        x0, x0 + 18, t.failures.size());
+        x0, x0 + 18, t.failure_count);
     s += fmt::format(
         "<rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" rx=\"2\" fill=\"#1565c0\"/>"
         "<text x=\"{}\" y=\"16\">SELinux denial ({})</text>\n",
-        x0 + 250, x0 + 268, t.denials.size());
+        x0 + 250, x0 + 268, t.denial_count);
     // Rows.
     s += fmt::format(
         "<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">failures</text>"
@@ -151,14 +151,22 @@ std::string timeline_svg(const detail::timeline& t) {
     }
     s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#57606a\"/>\n", x0, x1, axis_y,
                      axis_y);
-    // Ticks.
+    // Ticks: one per drawn position (half a unit of the 850 across; a tick is 2 wide), not
+    // per time: a busy log has thousands of times per row. A tick's title says which times
+    // it stands for.
+    auto at = [&](int64_t ms) { return std::round(x_of(ms) * 2) / 2; };
     auto ticks = [&](const std::vector<int64_t>& v, std::string_view cls, double y, std::string_view what) {
-        for (auto ms : v) {
-            double x = x_of(ms);
+        for (size_t i = 0; i < v.size();) {
+            const double x = at(v[i]);
+            size_t j = i + 1;
+            while (j < v.size() && at(v[j]) == x) ++j;
+            std::string when = timeutil::iso8601_utc(v[i]);
+            if (j - i > 1) when += " to " + timeutil::iso8601_utc(v[j - 1]);
             s += fmt::format(
                 "<line class=\"tick {}\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke-width=\"2\">"
                 "<title>{} at {}</title></line>\n",
-                cls, x, x, y + 2, y + row_h - 2, what, timeutil::iso8601_utc(ms));
+                cls, x, x, y + 2, y + row_h - 2, what, when);
+            i = j;
         }
     };
     ticks(t.failures, "failure", fail_y, "failure");

@@ -155,11 +155,11 @@ public:
             };
             std::string s;
             if (!t.failures.empty())
-                s += fmt::format("{} failure{} {}", t.failures.size(), t.failures.size() == 1 ? "" : "s",
+                s += fmt::format("{} failure{} {}", t.failure_count, t.failure_count == 1 ? "" : "s",
                                  range(t.failures));
             if (!t.denials.empty())
-                s += fmt::format("{}{} SELinux denial{} {}", s.empty() ? "" : "; ", t.denials.size(),
-                                 t.denials.size() == 1 ? "" : "s", range(t.denials));
+                s += fmt::format("{}{} SELinux denial{} {}", s.empty() ? "" : "; ", t.denial_count,
+                                 t.denial_count == 1 ? "" : "s", range(t.denials));
             if (!t.failures.empty() && !t.denials.empty()) {
                 int64_t lead = t.failures.front() - t.denials.front();
                 int64_t gap = lead < 0 ? -lead : lead;

@@ -254,6 +254,9 @@ std::vector<timeline> timelines_of(const diagnosis& d) {
         }
         it->failures.insert(it->failures.end(), f.failure_times_ms.begin(), f.failure_times_ms.end());
         it->denials.insert(it->denials.end(), f.denial_times_ms.begin(), f.denial_times_ms.end());
+        if (!f.failure_times_ms.empty()) it->failure_count += f.count;
+        if (!f.denial_times_ms.empty())
+            it->denial_count += f.selinux ? f.selinux->avc_count : f.denial_times_ms.size();
     }
     for (auto& t : out) {
         std::sort(t.failures.begin(), t.failures.end());

@@ -34,8 +34,10 @@ inline span strong(std::string s) {
 // Failures and denials of one upstream, for a timeline (times sorted, UTC epoch ms).
 struct timeline {
     std::string upstream;
-    std::vector<int64_t> failures;
-    std::vector<int64_t> denials;
+    std::vector<int64_t> failures;  // a sample (distinct times at some resolution; the
+    std::vector<int64_t> denials;   // first and last exact): draw these
+    uint64_t failure_count = 0;     // how many there were: say these
+    uint64_t denial_count = 0;
 };
 
 class sink {

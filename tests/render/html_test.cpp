@@ -125,6 +125,29 @@ TEST(Html, TicksAreOnTheTimeAxis) {
     EXPECT_NEAR((den - a) / (b - a), 0.25, 0.001) << "linear in time";
 }
 
+TEST(Html, BusyTimelineDrawsATickPerPositionAndSaysTheRealCounts) {
+    // 3000 sampled times within one second, and two an hour away either side: the row
+    // is 850 units wide, so the burst is one tick; the legend gives the finding's count.
+    diagnose::diagnosis d;
+    auto f = samples::name_connect_finding();
+    f.count = 50000;
+    f.selinux->avc_count = 7;
+    f.failure_times_ms.clear();
+    f.failure_times_ms.push_back(samples::at(9, 0, 0));
+    for (int i = 0; i < 3000; ++i) f.failure_times_ms.push_back(samples::at(10, 0, 0) + i / 3);
+    f.failure_times_ms.push_back(samples::at(11, 0, 0));
+    f.denial_times_ms = {samples::at(10, 0, 0)};
+    d.findings.push_back(f);
+    std::string h = render::html(d, {});
+    EXPECT_EQ(count(h, "class=\"tick failure\""), 3u);
+    EXPECT_TRUE(contains(h, "<title>failure at 2026-07-01T10:00:00Z to 2026-07-01T10:00:00.999Z</title>"))
+        << h;
+    EXPECT_TRUE(contains(h, "NGINX upstream failure (50000)"));
+    EXPECT_TRUE(contains(h, "SELinux denial (7)"));
+    std::string md = render::markdown(d, {});
+    EXPECT_TRUE(contains(md, "50000 failures 2026-07-01T09:00:00Z to 2026-07-01T11:00:00Z")) << md;
+}
+
 TEST(Html, HostileStringsAreEscaped) {
     auto d = samples::hostile();
     std::string h = render::html(d, {});
