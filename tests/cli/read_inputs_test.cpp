@@ -241,8 +241,8 @@ TEST(whole_program, same_report_however_the_work_is_split) {
     auto run = [&](const std::string& jobs, const std::string& out, const std::string& format = "json") {
         std::string cmd = std::string(WHY502_BINARY_DIR) + "/why502 -j " + jobs + " --error-log " +
                           (dir / "e.log").string() + " --audit-log " + (dir / "a.log").string() +
-                          " --tz UTC --policy /etc/selinux/default/policy/policy.33 --format " + format + " > " +
-                          (dir / out).string();
+                          " --tz UTC --policy /etc/selinux/default/policy/policy.33 --format " + format +
+                          " > " + (dir / out).string();
         int rc = std::system(cmd.c_str());
         EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) <= 1) << cmd;
         std::ifstream in(dir / out);
