@@ -254,26 +254,36 @@ private:
 
     void join_candidates() {
         const auto& groups = ev_.groups();
+        // The builder of each (group, cause) met so far: one errno-13 line after another
+        // (tens of thousands on a busy log) finds its builder without building a key.
+        std::vector<std::vector<std::pair<std::string_view, builder*>>> seen(groups.size());
         for (const auto& c : ev_.candidates()) {
             const failure_group& g = groups[c.group];
             if (g.err != 13) continue;
             bool unix_sock = g.transport == "unix";
-            std::string cause;
+            std::string_view cause;
             std::optional<size_t> m = match(c, g);
             if (m) {
-                cause = std::string(cause_from_denial(rep(*m)));
+                cause = cause_from_denial(rep(*m));
                 matched_[*m] = true;
             } else if (opt_.have_audit_log && ev_.coverage().covers(c.time_ms, opt_.join_window_ms)) {
                 cause = unix_sock ? "dac.socket_permission" : "selinux.unlogged_denial";
             } else {
                 cause = unix_sock ? "dac.socket_permission" : "selinux.name_connect";
             }
-            builder& b = get(cause, ref_from_group(g));
+            auto& known = seen[c.group];
+            auto hit =
+                std::find_if(known.begin(), known.end(), [&](const auto& k) { return k.first == cause; });
+            if (hit == known.end()) {
+                builder& nb = get(std::string(cause), ref_from_group(g));
+                if (std::find(nb.groups.begin(), nb.groups.end(), c.group) == nb.groups.end())
+                    nb.groups.push_back(c.group);
+                known.emplace_back(cause, &nb);
+                hit = std::prev(known.end());
+            }
+            builder& b = *hit->second;
             b.from_failures = true;
-            if (std::find(b.groups.begin(), b.groups.end(), c.group) == b.groups.end())
-                b.groups.push_back(c.group);
-            if (m && std::find(b.denials.begin(), b.denials.end(), *m) == b.denials.end())
-                b.denials.push_back(*m);
+            if (m) b.denials.push_back(*m);  // matched once only (matched_)
             b.add_failure_time(c.time_ms);
             if (b.lines.size() < 64) b.lines.insert({c.file, c.line});
             if (!m) ++b.unmatched;
