@@ -70,37 +70,30 @@ int64_t time_sample::bucket_of(int64_t t) const {
 
 void time_sample::add(int64_t t) {
     latest_ = std::max(latest_, t);
-    const int64_t b = bucket_of(t);
-    if (!marks_.empty() && marks_.back().bucket == b) {  // in-order input: mostly here
-        marks_.back().first = std::min(marks_.back().first, t);
+    if (!firsts_.empty() && bucket_of(firsts_.back()) == bucket_of(t)) {  // in-order input: mostly here
+        firsts_.back() = std::min(firsts_.back(), t);
         return;
     }
-    marks_.push_back({b, t});
-    if (marks_.size() >= 2 * cap) compact();
+    firsts_.push_back(t);
+    if (firsts_.size() >= cap + cap / 2) compact();
 }
 
 void time_sample::compact() {
+    std::sort(firsts_.begin(), firsts_.end());
     for (;;) {
-        std::sort(marks_.begin(), marks_.end(), [](const mark& a, const mark& b) {
-            return a.bucket != b.bucket ? a.bucket < b.bucket : a.first < b.first;
-        });
+        // Sorted, so the first of each bucket is its earliest.
         size_t k = 0;
-        for (size_t i = 0; i < marks_.size(); ++i)
-            if (k == 0 || marks_[k - 1].bucket != marks_[i].bucket) marks_[k++] = marks_[i];
-        marks_.resize(k);
-        if (marks_.size() <= cap) break;
-        // Twice as wide: a bucket's earliest time is the earlier of its two halves'.
-        width_ *= 2;
-        for (auto& m : marks_) m.bucket = bucket_of(m.first);
+        for (size_t i = 0; i < firsts_.size(); ++i)
+            if (k == 0 || bucket_of(firsts_[k - 1]) != bucket_of(firsts_[i])) firsts_[k++] = firsts_[i];
+        firsts_.resize(k);
+        if (firsts_.size() <= cap) break;
+        width_ *= 2;  // neighbouring buckets merge
     }
 }
 
 void time_sample::merge(const time_sample& o) {
-    if (o.width_ > width_) {
-        width_ = o.width_;
-        for (auto& m : marks_) m.bucket = bucket_of(m.first);
-    }
-    for (const auto& m : o.marks_) marks_.push_back({bucket_of(m.first), m.first});
+    width_ = std::max(width_, o.width_);
+    firsts_.insert(firsts_.end(), o.firsts_.begin(), o.firsts_.end());
     latest_ = std::max(latest_, o.latest_);
     compact();
 }
@@ -114,9 +107,7 @@ int64_t time_sample::width() const {
 std::vector<int64_t> time_sample::sorted() const {
     time_sample c = *this;  // const: safe to call from several threads
     c.compact();
-    std::vector<int64_t> v;
-    v.reserve(c.marks_.size());
-    for (const auto& m : c.marks_) v.push_back(m.first);
+    std::vector<int64_t> v = std::move(c.firsts_);
     if (!v.empty() && v.back() != latest_) v.push_back(latest_);
     return v;
 }
