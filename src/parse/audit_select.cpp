@@ -14,7 +14,8 @@
 // the denial's stamp text: any record with that stamp holds it. That is every line the
 // builder could join to a denial's event (the builder never joins records further
 // apart), so the kept lines of every chunk, fed in order, give the same denials as all
-// lines.
+// lines. Each kept line says why it was kept; audit_selection_feeder (below) skips the
+// edge lines that no denial across the edge can take.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
